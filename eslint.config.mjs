@@ -1,0 +1,80 @@
+import nx from '@nx/eslint-plugin';
+import eslintConfigPrettier from 'eslint-config-prettier';
+
+/**
+ * Layering (DESIGN.md), enforced in two dimensions:
+ * - `type:*` is a project's layer and says which layers it may import;
+ * - `scope:publishable` projects are npm packages and may import only other publishable ones.
+ */
+export const depConstraints = [
+  { sourceTag: 'type:abstractions', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:abstractions'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:core', 'type:abstractions'] },
+  { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:core', 'type:abstractions'] },
+  { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:abstractions', 'type:plugin-client'] },
+  { sourceTag: 'type:plugin-client', onlyDependOnLibsWithTags: ['type:abstractions'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:abstractions', 'type:core'] },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: [
+      'type:abstractions',
+      'type:core',
+      'type:contracts',
+      'type:persistence',
+      'type:plugin',
+      'type:plugin-client',
+      'type:testing',
+    ],
+  },
+  { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'scope:publishable', onlyDependOnLibsWithTags: ['scope:publishable'] },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    ignores: ['**/dist', '**/node_modules', '**/coverage', '**/.nx', '**/.data', 'tmp'],
+  },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs', '**/*.cts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          checkDynamicDependenciesExceptions: [],
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?js$'],
+          depConstraints,
+        },
+      ],
+    },
+  },
+  {
+    files: ['**/*.ts', '**/*.cts'],
+    rules: {
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
+      ],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.{1,2}(/index)?/?$',
+              message: "Import the file, not the folder's index (it breeds cycles).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  eslintConfigPrettier,
+];

@@ -1,0 +1,31 @@
+import type { Capability } from './vocabulary';
+
+/** A JSON Schema document (draft 2020-12 or draft-07), kept structural so any schema fits. */
+export interface JsonSchema {
+  readonly $schema?: string;
+  readonly type?: string | readonly string[];
+  readonly properties?: Readonly<Record<string, JsonSchema>>;
+  readonly required?: readonly string[];
+  readonly additionalProperties?: boolean | JsonSchema;
+  readonly [keyword: string]: unknown;
+}
+
+export interface CredentialSlot {
+  /** The slot's key in a registration's `credentials` map, e.g. `privateKey`. */
+  readonly name: string;
+  readonly description: string;
+  readonly required: boolean;
+}
+
+export interface PluginManifest {
+  readonly displayName: string;
+  readonly description?: string;
+  /** The contract version the plugin was built against (`CONTRACT_VERSION` at build time). */
+  readonly contractVersion: string;
+  /** JSON Schema of the non-secret `settings` object. */
+  readonly settingsSchema: JsonSchema;
+  readonly credentialSlots: readonly CredentialSlot[];
+  /** Scopes or permissions the provider credential needs, as the provider names them. */
+  readonly requiredScopes: readonly string[];
+  readonly capabilities: readonly Capability[];
+}
