@@ -36,13 +36,7 @@ export interface ScmCheckRunAnnotation {
 
 export type ScmCheckRunStatus = 'queued' | 'in_progress' | 'completed';
 export type ScmCheckRunConclusion =
-  | 'success'
-  | 'failure'
-  | 'neutral'
-  | 'cancelled'
-  | 'skipped'
-  | 'timed_out'
-  | 'action_required';
+  'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required';
 
 export interface ScmCheckRunRequest {
   readonly owner: string;

@@ -8,7 +8,11 @@ export class SecretUnavailableError extends Error {
   /** Whether the store may answer later (it was unreachable) rather than being misconfigured. */
   readonly isTransient: boolean;
 
-  constructor(slot: string, reason: string, options: { isTransient?: boolean; cause?: unknown } = {}) {
+  constructor(
+    slot: string,
+    reason: string,
+    options: { isTransient?: boolean; cause?: unknown } = {},
+  ) {
     super(
       `credential '${slot}' is unavailable: ${reason}`,
       options.cause === undefined ? undefined : { cause: options.cause },

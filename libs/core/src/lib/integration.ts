@@ -1,0 +1,65 @@
+import type {
+  HealthStatus,
+  IntegrationProvider,
+  IntegrationStatus,
+  IntegrationType,
+} from '@stellaops/integrations-plugin-abstractions';
+
+/** A registration: one tenant's connection to one external system. Timestamps are UTC ISO-8601. */
+export interface Integration {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly type: IntegrationType;
+  readonly provider: IntegrationProvider;
+  readonly endpoint: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Credential slot -> AuthRef URI. References only: never a secret value. */
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly status: IntegrationStatus;
+  readonly health: HealthStatus;
+  readonly lastCheckedAt: string | null;
+  readonly lastHealthMessage: string | null;
+  readonly consecutiveFailures: number;
+  readonly healthCheckIntervalSeconds: number;
+  /** Sorted and de-duplicated. */
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly createdBy: string;
+  readonly updatedBy: string;
+  /** Incremented by every change; the HTTP ETag. */
+  readonly version: number;
+}
+
+export const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS = 300;
+export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 30;
+export const MAX_HEALTH_CHECK_INTERVAL_SECONDS = 86_400;
+
+/** What a caller supplies to register an integration. */
+export interface IntegrationDraft {
+  readonly name: string;
+  readonly type: IntegrationType;
+  readonly provider: IntegrationProvider;
+  readonly endpoint: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly healthCheckIntervalSeconds?: number;
+  readonly tags?: readonly string[];
+}
+
+/** A partial update; `type` and `provider` are fixed at registration. */
+export interface IntegrationPatch {
+  readonly name?: string;
+  readonly endpoint?: string;
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly credentials?: Readonly<Record<string, string>>;
+  readonly status?: IntegrationStatus;
+  readonly healthCheckIntervalSeconds?: number;
+  readonly tags?: readonly string[];
+}
+
+/** Tags are compared and listed in one canonical form. */
+export function normalizeTags(tags: readonly string[] | undefined): string[] {
+  return [...new Set((tags ?? []).map((tag) => tag.trim()).filter((tag) => tag !== ''))].sort();
+}
