@@ -2,6 +2,7 @@ import { ProviderError } from './provider-error';
 import { SecretUnavailableError } from './secret-unavailable.error';
 import { AbortedError, TimeoutError, isAbortError } from './timeout.error';
 import type { CheckPhase } from './vocabulary';
+import { isCheckPhase } from './vocabulary';
 
 export interface ErrorClassification {
   /** `null` only for an abort by the caller, which is no failure of the connection. */
@@ -47,11 +48,46 @@ function findCode(error: unknown): string | undefined {
 }
 
 /**
+ * The error's `name`, read instead of `instanceof`: a plugin may bring its own copy of this
+ * package, and errors from another realm (a jest sandbox, a vm context) fail `instanceof` too.
+ */
+function nameOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const name = (error as { name?: unknown }).name;
+  return typeof name === 'string' ? name : undefined;
+}
+
+function isProviderError(error: unknown): error is ProviderError {
+  return (
+    error instanceof ProviderError ||
+    (nameOf(error) === 'ProviderError' &&
+      isCheckPhase((error as ProviderError).phase) &&
+      typeof (error as ProviderError).isTransient === 'boolean')
+  );
+}
+
+function isSecretUnavailableError(error: unknown): error is SecretUnavailableError {
+  return (
+    error instanceof SecretUnavailableError ||
+    (nameOf(error) === 'SecretUnavailableError' &&
+      typeof (error as SecretUnavailableError).isTransient === 'boolean')
+  );
+}
+
+/** Ours carries the phase; the platform's (`AbortSignal.timeout()` in fetch) does not. */
+function timeoutPhase(error: unknown): CheckPhase | undefined {
+  if (error instanceof TimeoutError) return error.phase;
+  if (nameOf(error) !== 'TimeoutError') return undefined;
+  const phase = (error as { phase?: unknown }).phase;
+  return isCheckPhase(phase) ? phase : 'connect';
+}
+
+/**
  * Sorts any error a plugin can meet into the phase that failed and whether a retry may help.
  * Plugins use it in their catch-all so that no failure escapes `testConnection` or `checkHealth`.
  */
 export function classifyError(error: unknown): ErrorClassification {
-  if (error instanceof ProviderError) {
+  if (isProviderError(error)) {
     return {
       phase: error.phase,
       isTransient: error.isTransient,
@@ -59,11 +95,14 @@ export function classifyError(error: unknown): ErrorClassification {
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     };
   }
-  if (error instanceof SecretUnavailableError) {
+  if (isSecretUnavailableError(error)) {
     return { phase: 'config', isTransient: error.isTransient, message: error.message };
   }
-  if (error instanceof TimeoutError) {
-    return { phase: error.phase, isTransient: true, message: error.message };
+  const timedOutIn = timeoutPhase(error);
+  if (timedOutIn !== undefined) {
+    const message =
+      error instanceof TimeoutError ? error.message : 'no answer within the time limit';
+    return { phase: timedOutIn, isTransient: true, message };
   }
   if (error instanceof AbortedError || isAbortError(error)) {
     return { phase: null, isTransient: true, message: 'the check was aborted by its caller' };
@@ -103,21 +142,24 @@ export function classifyError(error: unknown): ErrorClassification {
       };
     }
   }
-  if (error instanceof SyntaxError) {
+  const name = nameOf(error);
+  if (name === 'SyntaxError') {
     return {
       phase: 'api',
       isTransient: false,
       message: 'the provider answered with a body that is not valid JSON',
     };
   }
-  if (error instanceof TypeError && /invalid url|failed to parse url/i.test(error.message)) {
+  if (
+    code === 'ERR_INVALID_URL' ||
+    (name === 'TypeError' && /invalid url|failed to parse url/i.test((error as Error).message))
+  ) {
     return { phase: 'config', isTransient: false, message: 'the endpoint is not a valid URL' };
   }
-  const name = error instanceof Error ? error.name : typeof error;
   return {
     phase: 'api',
     isTransient: false,
-    message: `unexpected failure (${name}${code === undefined ? '' : ` ${code}`})`,
+    message: `unexpected failure (${name ?? typeof error}${code === undefined ? '' : ` ${code}`})`,
     ...(code === undefined ? {} : { code }),
   };
 }

@@ -17,13 +17,19 @@ export function checkContractVersion(
 ): ContractCompatibility {
   const plugin = VERSION_PATTERN.exec(pluginVersion);
   const host = VERSION_PATTERN.exec(hostVersion);
-  if (!plugin || !host) {
+  if (!host) {
+    return {
+      compatible: false,
+      reason: `the host's contract version '${hostVersion}' is not of the form MAJOR.MINOR`,
+    };
+  }
+  if (!plugin) {
     return {
       compatible: false,
       reason: `contract version '${pluginVersion}' is not of the form MAJOR.MINOR`,
     };
   }
-  if (plugin[1] !== host[1]) {
+  if (Number(plugin[1]) !== Number(host[1])) {
     return {
       compatible: false,
       reason: `contract major version ${plugin[1]} differs from the host's ${host[1]}`,

@@ -36,6 +36,8 @@ export function retryAfterMs(headers: HeaderSource, now: Date = new Date()): num
 
 function parseRetryAfter(value: string, now: Date): number | undefined {
   if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000);
+  // An HTTP date names its month; without this, Date.parse reads a stray '-5' as a year-2001 date.
+  if (!/[A-Za-z]{3}/.test(value)) return undefined;
   const date = Date.parse(value);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now.getTime());

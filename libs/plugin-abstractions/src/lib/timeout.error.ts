@@ -22,13 +22,13 @@ export class AbortedError extends Error {
   }
 }
 
-/** True for our AbortedError and for the platform's `AbortError` (DOMException or Error). */
+/**
+ * True for our AbortedError (also another copy's, recognised by name) and for the platform's
+ * `AbortError` (DOMException or Error).
+ */
 export function isAbortError(error: unknown): boolean {
-  return (
-    error instanceof AbortedError ||
-    (typeof error === 'object' &&
-      error !== null &&
-      'name' in error &&
-      (error as { name: unknown }).name === 'AbortError')
-  );
+  if (error instanceof AbortedError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const name = (error as { name?: unknown }).name;
+  return name === 'AbortError' || name === 'AbortedError';
 }

@@ -1,6 +1,14 @@
 import { AbortedError, TimeoutError } from './timeout.error';
 import type { CheckPhase } from './vocabulary';
 
+// setTimeout fires at once (after 1 ms) for a delay above this, which would turn a long limit into
+// an immediate timeout.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+function timerDelay(ms: number): number {
+  return Math.min(Math.max(0, ms), MAX_TIMER_MS);
+}
+
 export interface WithTimeoutOptions {
   readonly timeoutMs: number;
   /** The caller's signal; when it fires, the operation ends with an `AbortedError`. */
@@ -36,7 +44,7 @@ export function withTimeout<T>(
       const error = new TimeoutError(options.timeoutMs, options.phase);
       controller.abort(error);
       finish(() => reject(error));
-    }, options.timeoutMs);
+    }, timerDelay(options.timeoutMs));
     if (options.signal?.aborted) {
       onAbort();
       return;
@@ -70,7 +78,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

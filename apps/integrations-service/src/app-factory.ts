@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { AppModule } from './app.module';
+import type { ServiceConfig } from './config/service-config';
+import { sendProblem } from './problem/problem-details.filter';
+
+const NEST_LOG_LEVELS: Record<ServiceConfig['logLevel'], LogLevel[] | false> = {
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+  silent: false,
+};
+
+export interface CreateAppOptions {
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. Default true. */
+  readonly docs?: boolean;
+}
+
+/**
+ * Builds the service, ready to `listen`: the Fastify adapter with a body limit, problem+json for
+ * every error Fastify raises before Nest sees the request, and the OpenAPI document.
+ */
+export async function createApp(
+  config: ServiceConfig,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // The gateway in front of a replica may retry: keep idle sockets a little longer than it does.
+    keepAliveTimeout: 65_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  });
+  const fastify = adapter.getInstance();
+  // JSON only: without this, text/plain bodies would reach the handlers as strings.
+  fastify.removeContentTypeParser('text/plain');
+  const logger = new Logger('HTTP');
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error, logger));
+
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: NEST_LOG_LEVELS[config.logLevel],
+    bufferLogs: false,
+  });
+  app.enableShutdownHooks();
+
+  if (options.docs ?? true) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('StellaOps Integrations')
+        .setDescription(
+          'The catalog of a tenant\'s external connections: register, test and check them.',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  }
+  await app.init();
+  return app;
+}

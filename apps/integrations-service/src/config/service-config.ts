@@ -1,0 +1,121 @@
+import path from 'node:path';
+import { ConfigError } from './config.error';
+
+export type AuthConfig =
+  | { readonly mode: 'hs256'; readonly secret: string }
+  | {
+      readonly mode: 'jwks';
+      readonly jwksUrl: string;
+      readonly issuer: string;
+      readonly audience: string;
+    }
+  /** No key configured: a secret is made in the data folder and a ready token printed. */
+  | { readonly mode: 'local' };
+
+export interface ServiceConfig {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL; absent -> embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly databaseSchema: string | undefined;
+  readonly dataDir: string;
+  readonly auth: AuthConfig;
+  /** Package names of third-party plugins to load besides the built-in ones. */
+  readonly plugins: readonly string[];
+  readonly bodyLimitBytes: number;
+  /** How long one test connection or health check may take. */
+  readonly checkTimeoutMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  readonly offline: boolean;
+  /** Directory the `file` AuthRef store reads from; references cannot leave it. */
+  readonly secretsDir: string | undefined;
+  /** Print a ready local token at start (the local default). */
+  readonly printToken: boolean;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false (got '${env[name]}')`);
+}
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function authConfig(env: Env): AuthConfig {
+  const secret = nonEmpty(env, 'AUTH_JWT_SECRET');
+  const jwksUrl = nonEmpty(env, 'AUTH_JWKS_URL');
+  if (secret !== undefined && jwksUrl !== undefined) {
+    throw new ConfigError('set either AUTH_JWT_SECRET or AUTH_JWKS_URL, not both');
+  }
+  if (secret !== undefined) {
+    if (Buffer.byteLength(secret) < 32) {
+      throw new ConfigError('AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)');
+    }
+    return { mode: 'hs256', secret };
+  }
+  if (jwksUrl !== undefined) {
+    const issuer = nonEmpty(env, 'AUTH_ISSUER');
+    const audience = nonEmpty(env, 'AUTH_AUDIENCE');
+    if (issuer === undefined || audience === undefined) {
+      throw new ConfigError('AUTH_JWKS_URL needs AUTH_ISSUER and AUTH_AUDIENCE as well');
+    }
+    try {
+      new URL(jwksUrl);
+    } catch {
+      throw new ConfigError(`AUTH_JWKS_URL is not a URL (got '${jwksUrl}')`);
+    }
+    return { mode: 'jwks', jwksUrl, issuer, audience };
+  }
+  return { mode: 'local' };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+
+/** Reads and validates the configuration; throws a `ConfigError` naming the variable at fault. */
+export function loadServiceConfig(env: Env = process.env): ServiceConfig {
+  const databaseUrl = nonEmpty(env, 'DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${logLevel}')`);
+  }
+  const auth = authConfig(env);
+  const secretsDir = nonEmpty(env, 'SECRETS_DIR');
+  return {
+    host: nonEmpty(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 8080, 0, 65_535),
+    databaseUrl,
+    databaseSchema: nonEmpty(env, 'DATABASE_SCHEMA'),
+    dataDir: path.resolve(nonEmpty(env, 'DATA_DIR') ?? '.data'),
+    auth,
+    plugins: (nonEmpty(env, 'INTEGRATIONS_PLUGINS') ?? '')
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== ''),
+    bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 64 * 1_048_576),
+    checkTimeoutMs: integer(env, 'CHECK_TIMEOUT_MS', 10_000, 100, 300_000),
+    logLevel: logLevel as ServiceConfig['logLevel'],
+    offline: flag(env, 'INTEGRATIONS_OFFLINE', false),
+    secretsDir: secretsDir === undefined ? undefined : path.resolve(secretsDir),
+    printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
+  };
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app-factory';
+import { AuthService } from './auth/auth.service';
+import { ConfigError } from './config/config.error';
+import { loadServiceConfig } from './config/service-config';
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const config = loadServiceConfig();
+  const app = await createApp(config);
+  await app.listen({ host: config.host, port: config.port });
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  const logger = new Logger('Bootstrap');
+  logger.log(`ready in ${Math.round(performance.now() - started)} ms`);
+  const lines = [`StellaOps Integrations listening on ${url}`, `API docs: ${url}/docs`];
+  const token = config.printToken ? await app.get(AuthService).localToken() : undefined;
+  if (token !== undefined) {
+    lines.push(
+      'Local token (tenant "default", all scopes):',
+      token,
+      `Try: curl -H "Authorization: Bearer <token>" ${url}/api/v1/providers`,
+    );
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`configuration error: ${error.message}\n`);
+  } else {
+    process.stderr.write(
+      `the service could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+  }
+  process.exit(1);
+});

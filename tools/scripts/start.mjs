@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// `npm start`: build the service and the libraries it uses (cached by Nx), then run it. With no
+// configuration it uses the embedded database in ./.data and prints a ready token.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const env = { ...process.env, NX_DAEMON: process.env.NX_DAEMON ?? 'false', NX_NO_CLOUD: 'true' };
+
+const build = spawnSync(
+  path.join(root, 'node_modules', '.bin', 'nx'),
+  ['build', 'integrations-service', '--outputStyle=static'],
+  { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+);
+if (build.status !== 0) {
+  process.stderr.write(`${build.stdout}${build.stderr}\nnpm start: the build failed\n`);
+  process.exit(build.status ?? 1);
+}
+
+const service = spawn(process.execPath, [path.join(root, 'apps/integrations-service/dist/main.js')], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => service.kill(signal));
+}
+service.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
