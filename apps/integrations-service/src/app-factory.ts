@@ -45,15 +45,13 @@ export async function createApp(
     logger: NEST_LOG_LEVELS[config.logLevel],
     bufferLogs: false,
   });
-  app.enableShutdownHooks();
-
   if (options.docs ?? true) {
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()
         .setTitle('StellaOps Integrations')
         .setDescription(
-          'The catalog of a tenant\'s external connections: register, test and check them.',
+          "The catalog of a tenant's external connections: register, test and check them.",
         )
         .setVersion('1')
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })

@@ -9,6 +9,21 @@ async function main(): Promise<void> {
   const started = performance.now();
   const config = loadServiceConfig();
   const app = await createApp(config);
+  // Drain in-flight requests and close the database, then exit 0; a second signal forces it.
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          process.exit(1);
+        },
+      );
+    });
+  }
   await app.listen({ host: config.host, port: config.port });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   const logger = new Logger('Bootstrap');

@@ -66,7 +66,9 @@ function authConfig(env: Env): AuthConfig {
   }
   if (secret !== undefined) {
     if (Buffer.byteLength(secret) < 32) {
-      throw new ConfigError('AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)');
+      throw new ConfigError(
+        'AUTH_JWT_SECRET must be at least 32 bytes (HS256 needs a 256-bit key)',
+      );
     }
     return { mode: 'hs256', secret };
   }

@@ -112,8 +112,16 @@ export function toProblemDetails(error: unknown): ProblemDetails {
   if (isRecord(error) && typeof error['statusCode'] === 'number') {
     const status = error['statusCode'];
     if (status >= 400 && status < 500) {
-      return problem(status, 'bad-request', typeof error['message'] === 'string' ? error['message'] : 'bad request');
+      return problem(
+        status,
+        'bad-request',
+        typeof error['message'] === 'string' ? error['message'] : 'bad request',
+      );
     }
   }
-  return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'internal', 'an unexpected error occurred; it has been logged');
+  return problem(
+    HttpStatus.INTERNAL_SERVER_ERROR,
+    'internal',
+    'an unexpected error occurred; it has been logged',
+  );
 }

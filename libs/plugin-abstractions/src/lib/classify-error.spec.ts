@@ -62,7 +62,8 @@ describe('classifyError over real failures', () => {
     expect(classified.code).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
     expect(classified.isTransient).toBe(classified.code === 'EAI_AGAIN');
     expect(classified.message).not.toContain('x.invalid');
-  });
+    // A resolver that does not answer takes its own time to say so.
+  }, 20_000);
 
   describe('TLS', () => {
     let server: Server;
@@ -138,7 +139,9 @@ describe('classifyError over real failures', () => {
   it("the caller's abort of a fetch has no phase", async () => {
     const controller = new AbortController();
     controller.abort();
-    const error = await rejectionOf(fetch(`http://127.0.0.1:${await closedPort()}/`, { signal: controller.signal }));
+    const error = await rejectionOf(
+      fetch(`http://127.0.0.1:${await closedPort()}/`, { signal: controller.signal }),
+    );
     expect(classifyError(error)).toMatchObject({ phase: null, isTransient: true });
   });
 
@@ -189,13 +192,17 @@ describe('classifyError over our own errors', () => {
 
   it('reports an unavailable secret as a config failure', () => {
     expect(
-      classifyError(new SecretUnavailableError('token', 'vault is unreachable', { isTransient: true })),
+      classifyError(
+        new SecretUnavailableError('token', 'vault is unreachable', { isTransient: true }),
+      ),
     ).toEqual({
       phase: 'config',
       isTransient: true,
       message: "credential 'token' is unavailable: vault is unreachable",
     });
-    expect(classifyError(new SecretUnavailableError('token', 'no reference')).isTransient).toBe(false);
+    expect(classifyError(new SecretUnavailableError('token', 'no reference')).isTransient).toBe(
+      false,
+    );
   });
 
   it('reports a TimeoutError in its own phase, as transient', () => {
@@ -234,7 +241,11 @@ describe('classifyError over anything else', () => {
   it('finds a code deep in the cause chain', () => {
     const socket = Object.assign(new Error('reset'), { code: 'ECONNRESET' });
     const error = new TypeError('fetch failed', { cause: new Error('wrapped', { cause: socket }) });
-    expect(classifyError(error)).toMatchObject({ phase: 'api', isTransient: true, code: 'ECONNRESET' });
+    expect(classifyError(error)).toMatchObject({
+      phase: 'api',
+      isTransient: true,
+      code: 'ECONNRESET',
+    });
   });
 
   it('accepts thrown values that are not errors', () => {

@@ -14,7 +14,9 @@ describe('ProviderError.fromResponse', () => {
     expect(error.name).toBe('ProviderError');
     expect(error).toMatchObject({ phase: 'auth', isTransient: false, httpStatus: 401 });
     expect(error.retryAfterMs).toBeUndefined();
-    expect(error.message).toBe('GET /user: the provider refused the credentials (HTTP 401 Unauthorized)');
+    expect(error.message).toBe(
+      'GET /user: the provider refused the credentials (HTTP 401 Unauthorized)',
+    );
   });
 
   it('classifies 403 as a permanent authorization failure', () => {

@@ -88,7 +88,11 @@ describe('retryAfterMs', () => {
   });
 
   it('falls back to the reset headers when Retry-After is unreadable', () => {
-    const h = headers({ 'retry-after': 'soon', 'ratelimit-remaining': '0', 'ratelimit-reset': '3' });
+    const h = headers({
+      'retry-after': 'soon',
+      'ratelimit-remaining': '0',
+      'ratelimit-reset': '3',
+    });
     expect(retryAfterMs(h, NOW)).toBe(3_000);
   });
 

@@ -6,7 +6,8 @@ import { AbortedError } from './timeout.error';
 
 const unavailable = (): ProviderError =>
   ProviderError.fromResponse(new Response(null, { status: 503 }));
-const refused = (): ProviderError => ProviderError.fromResponse(new Response(null, { status: 401 }));
+const refused = (): ProviderError =>
+  ProviderError.fromResponse(new Response(null, { status: 401 }));
 const rateLimited = (retryAfterSeconds: number): ProviderError =>
   ProviderError.fromResponse(
     new Response(null, { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } }),
@@ -46,7 +47,10 @@ describe('RetryPolicy.backoffMs', () => {
         fc.integer({ min: 1, max: 120_000 }),
         (draw, attempt, baseDelayMs, maxDelayMs) => {
           const policy = RetryPolicy.create({ baseDelayMs, maxDelayMs, random: () => draw });
-          const ceiling = Math.min(Math.max(baseDelayMs, maxDelayMs), baseDelayMs * 2 ** (attempt - 1));
+          const ceiling = Math.min(
+            Math.max(baseDelayMs, maxDelayMs),
+            baseDelayMs * 2 ** (attempt - 1),
+          );
           const delay = policy.backoffMs(attempt);
           return Number.isInteger(delay) && delay >= 0 && delay < ceiling;
         },
@@ -56,7 +60,9 @@ describe('RetryPolicy.backoffMs', () => {
 
   it('uses the lowest and highest draws at the edges', () => {
     expect(RetryPolicy.create({ baseDelayMs: 1_000, random: () => 0 }).backoffMs(3)).toBe(0);
-    expect(RetryPolicy.create({ baseDelayMs: 1_000, random: () => 0.9999 }).backoffMs(3)).toBe(3_999);
+    expect(RetryPolicy.create({ baseDelayMs: 1_000, random: () => 0.9999 }).backoffMs(3)).toBe(
+      3_999,
+    );
   });
 });
 
@@ -65,7 +71,12 @@ describe('RetryPolicy.execute', () => {
     const sleep = recordingSleep();
     const signal = new AbortController().signal;
     const operation = failingThen([unavailable(), unavailable()], 'done');
-    const policy = RetryPolicy.create({ maxAttempts: 5, baseDelayMs: 100, random: () => 0.5, sleep });
+    const policy = RetryPolicy.create({
+      maxAttempts: 5,
+      baseDelayMs: 100,
+      random: () => 0.5,
+      sleep,
+    });
     await expect(policy.execute(operation, signal)).resolves.toBe('done');
     expect(operation.mock.calls.map(([attempt]) => attempt)).toEqual([
       { attempt: 1, signal },

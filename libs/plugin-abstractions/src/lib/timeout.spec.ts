@@ -6,7 +6,13 @@ const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
 async function settledState(promise: Promise<unknown>): Promise<'pending' | 'settled'> {
   const marker = Symbol('pending');
-  const winner = await Promise.race([promise.then(() => 1, () => 1), Promise.resolve(marker)]);
+  const winner = await Promise.race([
+    promise.then(
+      () => 1,
+      () => 1,
+    ),
+    Promise.resolve(marker),
+  ]);
   return winner === marker ? 'pending' : 'settled';
 }
 
@@ -48,7 +54,11 @@ describe('withTimeout', () => {
     jest.advanceTimersByTime(1);
     const error: unknown = await result.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(error).toMatchObject({ timeoutMs: 1_000, phase: 'api', message: 'no answer within 1000 ms' });
+    expect(error).toMatchObject({
+      timeoutMs: 1_000,
+      phase: 'api',
+      message: 'no answer within 1000 ms',
+    });
     // A well-behaved operation learns why it should stop.
     expect(seen?.aborted).toBe(true);
     expect(seen?.reason).toBe(error);
@@ -58,7 +68,7 @@ describe('withTimeout', () => {
     await expect(withTimeout(never, { timeoutMs: 5 })).rejects.toMatchObject({ phase: 'connect' });
   });
 
-  it("ends with an AbortedError promptly when the caller aborts", async () => {
+  it('ends with an AbortedError promptly when the caller aborts', async () => {
     const controller = new AbortController();
     let seen: AbortSignal | undefined;
     const startedAt = Date.now();

@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { ConfigError } from './config.error';
+import { loadServiceConfig } from './service-config';
+
+describe('loadServiceConfig', () => {
+  it('runs with no configuration: embedded database, local auth, a printed token', () => {
+    const config = loadServiceConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      databaseUrl: undefined,
+      dataDir: path.resolve('.data'),
+      auth: { mode: 'local' },
+      plugins: [],
+      printToken: true,
+      offline: false,
+      logLevel: 'info',
+    });
+  });
+
+  it('reads PostgreSQL, HS256 and extra plugins', () => {
+    const config = loadServiceConfig({
+      DATABASE_URL: 'postgres://u@db:5432/x',
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      INTEGRATIONS_PLUGINS: ' @acme/a, @acme/b ,,',
+      PORT: '0',
+      INTEGRATIONS_OFFLINE: 'true',
+    });
+    expect(config.databaseUrl).toBe('postgres://u@db:5432/x');
+    expect(config.auth).toEqual({ mode: 'hs256', secret: 'x'.repeat(32) });
+    expect(config.plugins).toEqual(['@acme/a', '@acme/b']);
+    expect(config.port).toBe(0);
+    expect(config.offline).toBe(true);
+    expect(config.printToken).toBe(false);
+  });
+
+  it('reads JWKS settings', () => {
+    expect(
+      loadServiceConfig({
+        AUTH_JWKS_URL: 'https://idp.example/jwks.json',
+        AUTH_ISSUER: 'https://idp.example/',
+        AUTH_AUDIENCE: 'integrations',
+      }).auth,
+    ).toEqual({
+      mode: 'jwks',
+      jwksUrl: 'https://idp.example/jwks.json',
+      issuer: 'https://idp.example/',
+      audience: 'integrations',
+    });
+  });
+
+  it.each([
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must be a postgres/],
+    [{ AUTH_JWT_SECRET: 'short' }, /at least 32 bytes/],
+    [{ AUTH_JWT_SECRET: 'x'.repeat(32), AUTH_JWKS_URL: 'https://a/j' }, /not both/],
+    [{ AUTH_JWKS_URL: 'https://a/j' }, /needs AUTH_ISSUER and AUTH_AUDIENCE/],
+    [{ AUTH_JWKS_URL: 'not a url', AUTH_ISSUER: 'i', AUTH_AUDIENCE: 'a' }, /is not a URL/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ INTEGRATIONS_OFFLINE: 'maybe' }, /INTEGRATIONS_OFFLINE must be true or false/],
+    [{ CHECK_TIMEOUT_MS: '5' }, /CHECK_TIMEOUT_MS must be an integer from 100/],
+  ])('refuses %j with a message naming the variable', (env, message) => {
+    expect(() => loadServiceConfig(env)).toThrow(ConfigError);
+    expect(() => loadServiceConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,47 @@
+import { BadRequestException, NotFoundException } from '@nestjs/common';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '@stellaops/integrations-core';
+import { toProblemDetails } from './problem-details';
+
+describe('toProblemDetails', () => {
+  it('keeps field errors of an InputError', () => {
+    const body = toProblemDetails(
+      new InputError('invalid registration', [{ path: '/name', message: 'is required' }]),
+    );
+    expect(body).toEqual({
+      type: 'https://stellaops.dev/problems/invalid-input',
+      title: 'Bad Request',
+      status: 400,
+      detail: 'invalid registration',
+      errors: [{ path: '/name', message: 'is required' }],
+    });
+  });
+
+  it.each([
+    [new NotFoundError('integration not found'), 404],
+    [new ConflictError('name taken'), 409],
+    [new PreconditionFailedError('stale'), 412],
+    [new NotAllowedError('no'), 403],
+    [new NotFoundException(), 404],
+    [new BadRequestException('bad'), 400],
+    [Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), 413],
+    [Object.assign(new Error('x'), { code: 'FST_ERR_CTP_INVALID_MEDIA_TYPE' }), 415],
+    [
+      Object.assign(new SyntaxError('Unexpected token'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
+      400,
+    ],
+  ])('maps %p to %i', (error, status) => {
+    expect(toProblemDetails(error).status).toBe(status);
+  });
+
+  it('says nothing of an unexpected error cause', () => {
+    const body = toProblemDetails(new Error('password=hunter2 in connection string'));
+    expect(body.status).toBe(500);
+    expect(JSON.stringify(body)).not.toContain('hunter2');
+  });
+});
