@@ -53,6 +53,25 @@ export default [
     },
   },
   {
+    // A plugin's own specs may use the plugin test kit; its runtime code may not.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?js$'],
+          depConstraints: depConstraints.map((constraint) =>
+            constraint.sourceTag === 'type:plugin'
+              ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }
+              : constraint,
+          ),
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.ts', '**/*.cts'],
     rules: {
       '@typescript-eslint/consistent-type-imports': [

@@ -15,6 +15,8 @@ export default [
             '{projectRoot}/src/**/*.int-spec.ts',
             '{projectRoot}/type-tests/**/*',
           ],
+          // The kit registers tests through jest's globals, so no import names the peer.
+          ignoredDependencies: ['jest'],
         },
       ],
     },

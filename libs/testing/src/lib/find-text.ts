@@ -13,13 +13,13 @@ const MAX_DEPTH = 32;
  * report about a leaked secret does not leak it again.
  */
 export function findText(value: unknown, needles: readonly string[]): TextMatch[] {
-  const wanted = needles.filter((needle) => needle !== '');
   const matches: TextMatch[] = [];
   const seen = new WeakSet<object>();
 
   const inspectString = (text: string, path: string): void => {
-    wanted.forEach((needle, needleIndex) => {
-      if (text.includes(needle)) matches.push({ path: path === '' ? '(value)' : path, needleIndex });
+    needles.forEach((needle, needleIndex) => {
+      if (needle !== '' && text.includes(needle))
+        matches.push({ path: path === '' ? '(value)' : path, needleIndex });
     });
   };
 
@@ -31,9 +31,11 @@ export function findText(value: unknown, needles: readonly string[]): TextMatch[
     if (typeof current !== 'object' || current === null || depth > MAX_DEPTH) return;
     if (seen.has(current)) return;
     seen.add(current);
-    if (current instanceof Error) {
-      visit(current.message, join(path, 'message'), depth + 1);
-      visit(current.cause, join(path, 'cause'), depth + 1);
+    // An Error's message and cause are not enumerable, and instanceof fails across realms.
+    if ('message' in current && 'stack' in current) {
+      const error = current as { message?: unknown; cause?: unknown };
+      visit(error.message, join(path, 'message'), depth + 1);
+      visit(error.cause, join(path, 'cause'), depth + 1);
     }
     if (current instanceof Map) {
       for (const [key, entry] of current) {
