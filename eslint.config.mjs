@@ -11,7 +11,10 @@ export const depConstraints = [
   { sourceTag: 'type:core', onlyDependOnLibsWithTags: ['type:abstractions'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:core', 'type:abstractions'] },
   { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:core', 'type:abstractions'] },
-  { sourceTag: 'type:plugin', onlyDependOnLibsWithTags: ['type:abstractions', 'type:plugin-client'] },
+  {
+    sourceTag: 'type:plugin',
+    onlyDependOnLibsWithTags: ['type:abstractions', 'type:plugin-client'],
+  },
   { sourceTag: 'type:plugin-client', onlyDependOnLibsWithTags: ['type:abstractions'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:abstractions', 'type:core'] },
   {
@@ -64,7 +67,13 @@ export default [
           allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?js$'],
           depConstraints: depConstraints.map((constraint) =>
             constraint.sourceTag === 'type:plugin'
-              ? { ...constraint, onlyDependOnLibsWithTags: [...constraint.onlyDependOnLibsWithTags, 'type:testing'] }
+              ? {
+                  ...constraint,
+                  onlyDependOnLibsWithTags: [
+                    ...constraint.onlyDependOnLibsWithTags,
+                    'type:testing',
+                  ],
+                }
               : constraint,
           ),
         },
@@ -73,6 +82,11 @@ export default [
   },
   {
     files: ['**/*.ts', '**/*.cts'],
+    // With decorator metadata, a constructor parameter's type is a runtime value (Nest injects
+    // by it): consistent-type-imports must know, or its fix would break injection.
+    languageOptions: {
+      parserOptions: { emitDecoratorMetadata: true, experimentalDecorators: true },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': [
         'error',

@@ -27,11 +27,11 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   moduleNameMapper,
   transform: {
-    '^.+\\.(t|j|mj)s$': ['@swc/jest', swcOptions],
+    '^.+\\.(t|j|mj|cj)s$': ['@swc/jest', swcOptions],
   },
   // ESM-only packages that must be transformed to CommonJS for jest.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|toad-cache|@electric-sql/pglite|typeorm-pglite|jose)/)',
+    '/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|toad-cache|@electric-sql/pglite|typeorm-pglite|jose|content-disposition)/)',
   ],
   coverageReporters: ['text-summary', 'lcov'],
 };

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,7 +5,6 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import type { ServiceConfig } from './config/service-config';
-import { sendProblem } from './problem/problem-details.filter';
 
 const NEST_LOG_LEVELS: Record<ServiceConfig['logLevel'], LogLevel[] | false> = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -22,8 +20,9 @@ export interface CreateAppOptions {
 }
 
 /**
- * Builds the service, ready to `listen`: the Fastify adapter with a body limit, problem+json for
- * every error Fastify raises before Nest sees the request, and the OpenAPI document.
+ * Builds the service, ready to `listen`: the Fastify adapter with a body limit and JSON-only
+ * parsing (Nest routes Fastify's own errors, such as 413 and 415, through the problem+json filter),
+ * and the OpenAPI document.
  */
 export async function createApp(
   config: ServiceConfig,
@@ -38,12 +37,14 @@ export async function createApp(
   const fastify = adapter.getInstance();
   // JSON only: without this, text/plain bodies would reach the handlers as strings.
   fastify.removeContentTypeParser('text/plain');
-  const logger = new Logger('HTTP');
-  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, request, error, logger));
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
     bufferLogs: false,
+    // Fastify's own JSON parser only: Nest would add a form-urlencoded one, and this API is JSON.
+    bodyParser: false,
+    // Start-up errors reach the caller (main prints them) instead of exiting the process here.
+    abortOnError: false,
   });
   if (options.docs ?? true) {
     const document = SwaggerModule.createDocument(

@@ -29,7 +29,11 @@ export class EventsController {
   @RequireScopes(Scopes.Read)
   @ApiOperation({ summary: 'The lifecycle event feed, oldest first' })
   @ApiQuery({ name: 'after', required: false, description: 'The id of the last event read' })
-  @ApiQuery({ name: 'limit', required: false, description: `1-${MAX_LIMIT}, default ${DEFAULT_LIMIT}` })
+  @ApiQuery({
+    name: 'limit',
+    required: false,
+    description: `1-${MAX_LIMIT}, default ${DEFAULT_LIMIT}`,
+  })
   @ApiOkResponse({ description: 'A page of events' })
   async list(
     @CurrentPrincipal() principal: Principal,

@@ -28,7 +28,9 @@ export class ProbesController {
   }
 
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | object> {
+  async ready(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HealthCheckResult | object> {
     try {
       return await this.health.check([
         () => this.database.check('database', DATABASE_PING_TIMEOUT_MS),

@@ -39,6 +39,17 @@ describe('toProblemDetails', () => {
     expect(toProblemDetails(error).status).toBe(status);
   });
 
+  it('answers an unreachable database with 503', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+      code: 'ECONNREFUSED',
+    });
+    expect(toProblemDetails(refused).status).toBe(503);
+    expect(toProblemDetails(new Error('Connection terminated unexpectedly')).status).toBe(503);
+    expect(
+      toProblemDetails({ name: 'QueryFailedError', driverError: { code: '57P01' } }).status,
+    ).toBe(503);
+  });
+
   it('says nothing of an unexpected error cause', () => {
     const body = toProblemDetails(new Error('password=hunter2 in connection string'));
     expect(body.status).toBe(500);

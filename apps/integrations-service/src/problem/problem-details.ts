@@ -72,6 +72,29 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
+// Socket errors and PostgreSQL's connection-exception class (08xxx) and shutdown codes (57P0x).
+const UNAVAILABLE_CODES =
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|08\d{3}|57P0[1-3])$/;
+
+/** The database could not be reached: the request may succeed later, so 503, not 500. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && isRecord(current); depth++) {
+    const code = current['code'];
+    if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
+    if (
+      typeof current['message'] === 'string' &&
+      /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
+        current['message'],
+      )
+    ) {
+      return true;
+    }
+    current = current['driverError'] ?? current['cause'];
+  }
+  return false;
+}
+
 /**
  * Translates anything thrown while serving a request into problem details: business errors by
  * kind, Nest's HTTP exceptions by status, Fastify's parsing errors by code. Anything else is a 500
@@ -118,6 +141,13 @@ export function toProblemDetails(error: unknown): ProblemDetails {
         typeof error['message'] === 'string' ? error['message'] : 'bad request',
       );
     }
+  }
+  if (isDatabaseUnavailable(error)) {
+    return problem(
+      503,
+      'database-unavailable',
+      'the catalog database is unreachable; try again shortly',
+    );
   }
   return problem(
     HttpStatus.INTERNAL_SERVER_ERROR,

@@ -1,0 +1,159 @@
+import type { OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import {
+  checkContractVersion,
+  TimeoutError,
+  withTimeout,
+} from '@stellaops/integrations-plugin-abstractions';
+import type { ServiceConfig } from '../config/service-config';
+import { InjectServiceConfig } from '../config/service-config.token';
+import { PluginHostFactory } from './plugin-host-factory';
+import type { PluginLoaderOptions } from './plugin-loader-options';
+import { InjectPluginLoaderOptions } from './plugin-loader-options';
+import { loadPluginPackage } from './plugin-package';
+import { PluginPackageError } from './plugin-package.error';
+import { pluginShapeProblem } from './plugin-shape';
+
+export interface RefusedPlugin {
+  /** The package, or `package#plugin` when the package loaded and one of its plugins was refused. */
+  readonly source: string;
+  readonly reason: string;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byTypeThenProvider(a: IntegrationConnectorPlugin, b: IntegrationConnectorPlugin): number {
+  return compareText(a.type, b.type) || compareText(a.provider, b.provider);
+}
+
+function keyOf(type: string, provider: string): string {
+  return `${type}\u0000${provider}`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The connector plugins this replica offers: the built-in packages, then INTEGRATIONS_PLUGINS, all
+ * loaded by package name the same way at start. A package that does not load, or a plugin that is
+ * malformed, built for another contract version, a second one for a (type, provider), or not
+ * available in this host, is refused with one warning and the service runs without it.
+ */
+@Injectable()
+export class PluginRegistry implements OnModuleInit {
+  private readonly logger = new Logger('Plugins');
+  private readonly byKey = new Map<string, IntegrationConnectorPlugin>();
+  private readonly sourceOf = new Map<IntegrationConnectorPlugin, string>();
+  /** `null` marks a provider name that two types share. */
+  private readonly byProvider = new Map<string, IntegrationConnectorPlugin | null>();
+  private readonly refusals: RefusedPlugin[] = [];
+  private sorted: readonly IntegrationConnectorPlugin[] = [];
+
+  constructor(
+    @InjectServiceConfig() private readonly config: ServiceConfig,
+    @InjectPluginLoaderOptions() private readonly options: PluginLoaderOptions,
+    @Inject(PluginHostFactory) private readonly hosts: PluginHostFactory,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    const packages = [...new Set([...this.options.builtInPackages, ...this.config.plugins])];
+    for (const packageName of packages) {
+      let candidates: unknown[];
+      try {
+        candidates = loadPluginPackage(packageName, this.options.searchPaths);
+      } catch (error) {
+        if (!(error instanceof PluginPackageError)) throw error;
+        this.refuse(packageName, undefined, error.message);
+        continue;
+      }
+      for (const [index, candidate] of candidates.entries()) {
+        await this.admit(packageName, index, candidate);
+      }
+    }
+    this.sorted = Object.freeze([...this.byKey.values()].sort(byTypeThenProvider));
+  }
+
+  /** Every loaded plugin, ordered by type, then provider. */
+  list(): readonly IntegrationConnectorPlugin[] {
+    return this.sorted;
+  }
+
+  get(type: string, provider: string): IntegrationConnectorPlugin | undefined {
+    return this.byKey.get(keyOf(type, provider));
+  }
+
+  /**
+   * The plugin of a provider name. Undefined when none has it, or when two integration types
+   * share it (then `get(type, provider)` tells them apart).
+   */
+  getByProvider(provider: string): IntegrationConnectorPlugin | undefined {
+    return this.byProvider.get(provider) ?? undefined;
+  }
+
+  /** The packages and plugins refused at start, in loading order, with the reason. */
+  refused(): readonly RefusedPlugin[] {
+    return this.refusals;
+  }
+
+  private async admit(packageName: string, index: number, candidate: unknown): Promise<void> {
+    const name = (candidate as { name?: unknown } | null)?.name;
+    const label = typeof name === 'string' && name.trim() !== '' ? name : `[${index}]`;
+    const shape = pluginShapeProblem(candidate);
+    if (shape !== undefined) return this.refuse(packageName, label, shape);
+    const plugin = candidate as IntegrationConnectorPlugin;
+    const contract = checkContractVersion(plugin.manifest.contractVersion);
+    if (!contract.compatible) {
+      return this.refuse(packageName, label, contract.reason ?? 'incompatible contract version');
+    }
+    const unavailable = await this.unavailability(packageName, plugin);
+    if (unavailable !== undefined) return this.refuse(packageName, label, unavailable);
+    const key = keyOf(plugin.type, plugin.provider);
+    const first = this.byKey.get(key);
+    if (first !== undefined) {
+      return this.refuse(
+        packageName,
+        label,
+        `type '${plugin.type}' with provider '${plugin.provider}' is already provided by ${this.sourceOf.get(first)}`,
+      );
+    }
+    const source = `${packageName}#${label}`;
+    this.byKey.set(key, plugin);
+    this.sourceOf.set(plugin, source);
+    this.byProvider.set(plugin.provider, this.byProvider.has(plugin.provider) ? null : plugin);
+    this.logger.log(`loaded plugin ${source} (type ${plugin.type}, provider ${plugin.provider})`);
+  }
+
+  /** Why the plugin cannot run here, or undefined when its `isAvailable` says it can in time. */
+  private async unavailability(
+    packageName: string,
+    plugin: IntegrationConnectorPlugin,
+  ): Promise<string | undefined> {
+    const host = this.hosts.create({
+      context: `plugin:${plugin.name}`,
+      fields: { plugin: plugin.name, package: packageName },
+    });
+    const timeoutMs = this.options.availabilityTimeoutMs;
+    try {
+      const available = await withTimeout(async () => plugin.isAvailable(host), { timeoutMs });
+      return available === true
+        ? undefined
+        : `it is not available in this host (isAvailable returned ${String(available)})`;
+    } catch (error) {
+      return error instanceof TimeoutError
+        ? `its isAvailable did not answer within ${timeoutMs} ms`
+        : `its isAvailable threw: ${errorMessage(error)}`;
+    }
+  }
+
+  private refuse(packageName: string, plugin: string | undefined, reason: string): void {
+    const source = plugin === undefined ? packageName : `${packageName}#${plugin}`;
+    this.refusals.push(Object.freeze({ source, reason }));
+    this.logger.warn(
+      `refused plugin: package ${packageName}${plugin === undefined ? '' : `, plugin ${plugin}`}: ${reason}`,
+    );
+  }
+}

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { Module } from '@nestjs/common';
+import type { ServiceConfig } from '../config/service-config';
+import { SERVICE_CONFIG } from '../config/service-config.token';
+import { EnvSecretResolver } from './env-secret-resolver';
+import { FileSecretResolver } from './file-secret-resolver';
+import type { SecretResolver } from './secret-resolver';
+import { SECRET_RESOLVERS } from './secret-resolver';
+import { SecretsService } from './secrets.service';
+
+/** Where `authref://file/...` reads from when SECRETS_DIR is not set. */
+export function secretsDirectory(config: ServiceConfig): string {
+  return config.secretsDir ?? path.join(config.dataDir, 'secrets');
+}
+
+/**
+ * AuthRef resolution. A new store (vault, authority) is a `SecretResolver` provider added to the
+ * SECRET_RESOLVERS factory's `inject` list; `SecretsService` finds it there.
+ */
+@Module({
+  providers: [
+    { provide: EnvSecretResolver, useFactory: () => new EnvSecretResolver(process.env) },
+    {
+      provide: FileSecretResolver,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: ServiceConfig) => new FileSecretResolver(secretsDirectory(config)),
+    },
+    {
+      provide: SECRET_RESOLVERS,
+      inject: [EnvSecretResolver, FileSecretResolver],
+      useFactory: (...resolvers: SecretResolver[]): readonly SecretResolver[] => resolvers,
+    },
+    SecretsService,
+  ],
+  exports: [SecretsService],
+})
+export class SecretsModule {}
