@@ -8,7 +8,13 @@ export default [
       '@nx/dependency-checks': [
         'error',
         {
-          ignoredFiles: ['{projectRoot}/eslint.config.{js,cjs,mjs}', '{projectRoot}/jest.config.cts', '{projectRoot}/src/**/*.spec.ts', '{projectRoot}/src/**/*.int-spec.ts', '{projectRoot}/type-tests/**/*'],
+          ignoredFiles: [
+            '{projectRoot}/eslint.config.{js,cjs,mjs}',
+            '{projectRoot}/jest.config.cts',
+            '{projectRoot}/src/**/*.spec.ts',
+            '{projectRoot}/src/**/*.int-spec.ts',
+            '{projectRoot}/type-tests/**/*',
+          ],
         },
       ],
     },

@@ -1,0 +1,145 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import type { CheckResult, IntegrationStatus, LifecycleEvent } from '@stellaops/integrations-core';
+import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import { anIntegration, anIntegrationConfig } from '@stellaops/integrations-testing';
+import type { Principal } from '../auth/principal';
+import type { ServiceConfig } from '../config/service-config';
+import type { IntegrationConfigFactory } from '../plugins/integration-config-factory';
+import type { PluginRegistry } from '../plugins/plugin-registry';
+import { IntegrationChecksService, statusAfterTest } from './integration-checks.service';
+import type { CatalogDatabase } from './integrations.service';
+import type { RegistrationValidator } from './registration-validator';
+
+describe('statusAfterTest', () => {
+  it.each<[IntegrationStatus, boolean, IntegrationStatus | undefined]>([
+    ['pending', true, 'active'],
+    ['pending', false, 'failed'],
+    ['failed', true, 'active'],
+    ['failed', false, undefined],
+    ['active', true, undefined],
+    ['active', false, undefined],
+    ['disabled', true, undefined],
+    ['disabled', false, undefined],
+  ])('moves %s after success=%s to %s', (status, success, expected) => {
+    expect(statusAfterTest(status, success)).toBe(expected);
+  });
+});
+
+describe('IntegrationChecksService', () => {
+  const principal: Principal = { subject: 'alice', tenantId: 'tenant-a', scopes: new Set() };
+  const integration = anIntegration({ tenantId: 'tenant-a', status: 'pending', health: 'unknown' });
+  const healthy: CheckResult = {
+    success: true,
+    status: 'healthy',
+    message: 'ok',
+    durationMs: 3,
+    checkedAt: '2026-11-02T10:00:00.000Z',
+    isTransient: false,
+    phase: null,
+    details: {},
+  };
+
+  function setUp(testConnection: IntegrationConnectorPlugin['testConnection']) {
+    const plugin = { name: 'fake', type: 'scm', provider: 'in-memory', testConnection };
+    const uow = {
+      integrations: {
+        findById: jest.fn(async () => integration),
+        recordHealth: jest.fn(async () => ({ integration, previousHealth: 'unknown' })),
+      },
+      healthHistory: { append: jest.fn(async () => undefined) },
+      events: { append: jest.fn(async (_event: LifecycleEvent) => undefined) },
+      audit: { record: jest.fn(async () => undefined) },
+    };
+    const database = {
+      integrations: { findById: jest.fn(async () => integration) },
+      transaction: jest.fn(async (fn: (unit: typeof uow) => Promise<unknown>) => fn(uow)),
+    };
+    const configs = {
+      create: jest.fn((input: { integrationId: string | null }) =>
+        anIntegrationConfig({ integrationId: input.integrationId }),
+      ),
+    };
+    const service = new IntegrationChecksService(
+      database as unknown as CatalogDatabase,
+      { get: () => plugin } as unknown as PluginRegistry,
+      configs as unknown as IntegrationConfigFactory,
+      { validateRegistration: () => plugin } as unknown as RegistrationValidator,
+      { checkTimeoutMs: 1_000 } as ServiceConfig,
+    );
+    return { service, database, uow, configs };
+  }
+
+  it('records a saved test with its history, events and the new status', async () => {
+    const { service, uow, configs } = setUp(async () => healthy);
+    const result = await service.testSaved(principal, integration.id, new AbortController().signal);
+    expect(result).toEqual(healthy);
+    expect(configs.create).toHaveBeenCalledWith(
+      expect.objectContaining({ integrationId: integration.id, actor: 'alice' }),
+    );
+    expect(uow.integrations.recordHealth).toHaveBeenCalledWith('tenant-a', integration.id, {
+      status: 'healthy',
+      message: 'ok',
+      checkedAt: healthy.checkedAt,
+      success: true,
+      integrationStatus: 'active',
+    });
+    expect(uow.healthHistory.append).toHaveBeenCalledWith(
+      expect.objectContaining({ integrationId: integration.id, status: 'healthy', phase: null }),
+    );
+    expect(uow.events.append.mock.calls.map(([event]) => event.type)).toEqual([
+      'integration.connection-tested',
+      'integration.health-changed',
+    ]);
+  });
+
+  it('records nothing when the caller went away during the test', async () => {
+    const controller = new AbortController();
+    const { service, database } = setUp(
+      (_config, signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () =>
+            resolve({ ...healthy, success: false, status: 'unknown' }),
+          );
+        }),
+    );
+    const pending = service.testSaved(principal, integration.id, controller.signal);
+    setTimeout(() => controller.abort(), 10);
+    const result = await pending;
+    expect(result).toMatchObject({ success: false, status: 'unknown' });
+    expect(database.transaction).not.toHaveBeenCalled();
+  });
+
+  it('tests a draft with no id and writes nothing', async () => {
+    const { service, database, configs } = setUp(async () => healthy);
+    const result = await service.testDraft(
+      principal,
+      {
+        name: 'draft',
+        type: 'scm',
+        provider: 'in-memory',
+        endpoint: 'https://x.example',
+        settings: {},
+        credentials: {},
+      },
+      new AbortController().signal,
+    );
+    expect(result).toEqual(healthy);
+    expect(configs.create).toHaveBeenCalledWith(expect.objectContaining({ integrationId: null }));
+    expect(database.transaction).not.toHaveBeenCalled();
+  });
+
+  it('answers a config failure when the configuration cannot be prepared', async () => {
+    const { service, configs } = setUp(async () => healthy);
+    configs.create.mockImplementationOnce(() => {
+      throw new Error('broken: authref://env/SECRET_SHAPED');
+    });
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const result = await service.testSaved(principal, integration.id, new AbortController().signal);
+    expect(result).toMatchObject({ success: false, phase: 'config', isTransient: false });
+    // Only the error's type is logged: its message could quote a credential.
+    expect(error).toHaveBeenCalledTimes(1);
+    expect(String(error.mock.calls[0]?.[0])).not.toContain('SECRET_SHAPED');
+    error.mockRestore();
+  });
+});

@@ -1,0 +1,33 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ProviderListDto,
+  providerListSchema,
+  toProviderListDto,
+} from '@stellaops/integrations-contracts';
+import { RequireScopes } from '../auth/require-scopes.decorator';
+import { Scopes } from '../auth/scopes';
+import { PluginRegistry } from '../plugins/plugin-registry';
+
+/** `GET /api/v1/providers`: the plugin catalog of this replica. */
+@ApiTags('providers')
+@ApiBearerAuth()
+@Controller('api/v1/providers')
+export class ProvidersController {
+  private providers: ProviderListDto | undefined;
+
+  constructor(@Inject(PluginRegistry) private readonly plugins: PluginRegistry) {}
+
+  @Get()
+  @RequireScopes(Scopes.Read)
+  @RouteSchema({ response: { 200: providerListSchema } })
+  @ApiOperation({
+    summary: 'The loaded providers: settings schema, credential slots, capabilities',
+  })
+  @ApiOkResponse({ type: ProviderListDto })
+  list(): ProviderListDto {
+    // The plugins are loaded once at start, so the answer never changes after the first request.
+    return (this.providers ??= toProviderListDto(this.plugins.list()));
+  }
+}

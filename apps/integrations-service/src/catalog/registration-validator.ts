@@ -1,0 +1,161 @@
+import type { OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { pointerToken } from '@stellaops/integrations-contracts';
+import type { FieldError, Integration } from '@stellaops/integrations-core';
+import { AuthRef, InputError } from '@stellaops/integrations-core';
+import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import { PluginRegistry } from '../plugins/plugin-registry';
+import { SecretsService } from '../secrets/secrets.service';
+import { invalidInput } from './catalog-validation.pipe';
+import { SettingsValidatorCache } from './settings-validator-cache';
+
+/** What a registration (or a draft to test) asks for, after the DTO's own validation. */
+export interface RegistrationRequest {
+  readonly type: string;
+  readonly provider: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly credentials: Readonly<Record<string, string>>;
+}
+
+/** The parts of a change that the provider's manifest governs. */
+export interface ManifestGovernedChange {
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly credentials?: Readonly<Record<string, string>>;
+}
+
+// A key that looks like a slot name is safe to show back; anything else might be pasted text.
+const SHOWABLE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Checks a registration against the loaded plugins: the provider is loaded and of the right type,
+ * the settings match the manifest's JSON Schema, and the credentials fill the manifest's slots
+ * with AuthRef URIs of stores this service can resolve. Errors never repeat a credential value.
+ */
+@Injectable()
+export class RegistrationValidator implements OnModuleInit {
+  private readonly logger = new Logger('Catalog');
+  private readonly settings = new SettingsValidatorCache();
+
+  constructor(
+    @Inject(PluginRegistry) private readonly plugins: PluginRegistry,
+    @Inject(SecretsService) private readonly secrets: SecretsService,
+  ) {}
+
+  /** Compiles every plugin's settings schema at start, so the first request does not pay for it. */
+  onModuleInit(): void {
+    for (const plugin of this.plugins.list()) {
+      try {
+        this.settings.validatorFor(plugin.manifest.settingsSchema);
+      } catch (error) {
+        this.logger.warn(
+          `the settings schema of plugin ${plugin.name} does not compile, so its registrations cannot be saved: ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      }
+    }
+  }
+
+  /** The plugin that serves `request`; throws an InputError listing every problem found. */
+  validateRegistration(request: RegistrationRequest): IntegrationConnectorPlugin {
+    const plugin = this.pluginFor(request.type, request.provider);
+    const errors = [
+      ...this.settings.errors(plugin.manifest.settingsSchema, request.settings),
+      ...this.credentialErrors(plugin, request.credentials),
+    ];
+    if (errors.length > 0) throw invalidInput('the registration is invalid', errors);
+    return plugin;
+  }
+
+  /** Checks new settings or credentials of a saved registration against its provider. */
+  validateChange(current: Integration, change: ManifestGovernedChange): void {
+    if (change.settings === undefined && change.credentials === undefined) return;
+    const plugin = this.plugins.get(current.type, current.provider);
+    if (plugin === undefined) {
+      throw invalidInput('the change cannot be checked', [
+        {
+          path: change.settings === undefined ? '/credentials' : '/settings',
+          message: `cannot be checked because provider ${current.provider} is not loaded in this service`,
+        },
+      ]);
+    }
+    const errors = [
+      ...(change.settings === undefined
+        ? []
+        : this.settings.errors(plugin.manifest.settingsSchema, change.settings)),
+      ...(change.credentials === undefined
+        ? []
+        : this.credentialErrors(plugin, change.credentials)),
+    ];
+    if (errors.length > 0) throw invalidInput('the change is invalid', errors);
+  }
+
+  private pluginFor(type: string, provider: string): IntegrationConnectorPlugin {
+    const plugin = this.plugins.get(type, provider);
+    if (plugin !== undefined) return plugin;
+    const loaded = this.plugins.list();
+    const types = loaded.filter((each) => each.provider === provider).map((each) => each.type);
+    if (types.length > 0) {
+      throw invalidInput('the registration is invalid', [
+        {
+          path: '/type',
+          message: `does not match provider ${provider}, whose type is ${types.join(' or ')}`,
+        },
+      ]);
+    }
+    const providers = [...new Set(loaded.map((each) => each.provider))].sort();
+    throw invalidInput('the registration is invalid', [
+      {
+        path: '/provider',
+        message: `is not a provider loaded in this service; loaded providers: ${
+          providers.length > 0 ? providers.join(', ') : '(none)'
+        }`,
+      },
+    ]);
+  }
+
+  private credentialErrors(
+    plugin: IntegrationConnectorPlugin,
+    credentials: Readonly<Record<string, string>>,
+  ): FieldError[] {
+    const slots = plugin.manifest.credentialSlots;
+    const slotNames = new Set(slots.map((slot) => slot.name));
+    const allowed = slots.length > 0 ? slots.map((slot) => slot.name).join(', ') : '(none)';
+    const errors: FieldError[] = [];
+    let stores: readonly string[] | undefined;
+    for (const [key, value] of Object.entries(credentials)) {
+      if (!slotNames.has(key)) {
+        errors.push({
+          path: SHOWABLE_KEY.test(key) ? `/credentials/${pointerToken(key)}` : '/credentials',
+          message: `is not a credential slot of provider ${plugin.provider}; its slots are: ${allowed}`,
+        });
+        continue;
+      }
+      const path = `/credentials/${pointerToken(key)}`;
+      let ref: AuthRef;
+      try {
+        ref = AuthRef.parse(value, path);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        errors.push(...error.errors);
+        continue;
+      }
+      stores ??= this.secrets.supportedStores();
+      if (!stores.includes(ref.store)) {
+        errors.push({
+          path,
+          message: `names an AuthRef store this service cannot resolve; supported stores: ${stores.join(', ')}`,
+        });
+      }
+    }
+    for (const slot of slots) {
+      if (slot.required && !Object.hasOwn(credentials, slot.name)) {
+        errors.push({
+          path: `/credentials/${pointerToken(slot.name)}`,
+          message: `is required by provider ${plugin.provider} (${slot.description})`,
+        });
+      }
+    }
+    return errors;
+  }
+}

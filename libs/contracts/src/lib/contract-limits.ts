@@ -1,0 +1,23 @@
+import {
+  MAX_HEALTH_CHECK_INTERVAL_SECONDS,
+  MIN_HEALTH_CHECK_INTERVAL_SECONDS,
+} from '@stellaops/integrations-core';
+
+/** The size limits of the v1 HTTP contract, shared by the DTOs and their documentation. */
+export const ContractLimits = {
+  nameMaxLength: 200,
+  /** Types and providers are short identifiers such as `scm` or `github-app`. */
+  identifierMaxLength: 64,
+  endpointMaxLength: 2048,
+  minHealthCheckIntervalSeconds: MIN_HEALTH_CHECK_INTERVAL_SECONDS,
+  maxHealthCheckIntervalSeconds: MAX_HEALTH_CHECK_INTERVAL_SECONDS,
+  maxTags: 50,
+  tagMaxLength: 64,
+  maxCredentialSlots: 32,
+  queryMaxLength: 200,
+  cursorMaxLength: 1024,
+  defaultListLimit: 50,
+  maxListLimit: 500,
+  defaultHistoryLimit: 20,
+  maxHistoryLimit: 100,
+} as const;

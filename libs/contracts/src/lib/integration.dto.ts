@@ -1,0 +1,142 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { HealthStatus, Integration, IntegrationStatus } from '@stellaops/integrations-core';
+import { HealthStatuses, IntegrationStatuses } from '@stellaops/integrations-core';
+
+/**
+ * A registration as the API shows it. The tenant is left out: it is always the caller's own, taken
+ * from the token. `credentials` holds AuthRef URIs, never secret values.
+ */
+export class IntegrationDto {
+  @ApiProperty({ format: 'uuid' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ example: 'scm' })
+  type!: string;
+
+  @ApiProperty({ example: 'github-app' })
+  provider!: string;
+
+  @ApiProperty()
+  endpoint!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  settings!: Readonly<Record<string, unknown>>;
+
+  @ApiProperty({
+    description: 'Credential slot -> AuthRef URI.',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+  })
+  credentials!: Readonly<Record<string, string>>;
+
+  @ApiProperty({ enum: IntegrationStatuses })
+  status!: IntegrationStatus;
+
+  @ApiProperty({ enum: HealthStatuses })
+  health!: HealthStatus;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastCheckedAt!: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  lastHealthMessage!: string | null;
+
+  @ApiProperty({ type: 'integer', minimum: 0 })
+  consecutiveFailures!: number;
+
+  @ApiProperty({ type: 'integer' })
+  healthCheckIntervalSeconds!: number;
+
+  @ApiProperty({ type: [String] })
+  tags!: readonly string[];
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt!: string;
+
+  @ApiProperty()
+  createdBy!: string;
+
+  @ApiProperty()
+  updatedBy!: string;
+
+  @ApiProperty({ type: 'integer', minimum: 1, description: 'Also the ETag: "<version>".' })
+  version!: number;
+}
+
+/** The JSON Schema of `IntegrationDto`, for Fastify's response serializer and for tests. */
+export const integrationSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: [
+    'id',
+    'name',
+    'type',
+    'provider',
+    'endpoint',
+    'settings',
+    'credentials',
+    'status',
+    'health',
+    'lastCheckedAt',
+    'lastHealthMessage',
+    'consecutiveFailures',
+    'healthCheckIntervalSeconds',
+    'tags',
+    'createdAt',
+    'updatedAt',
+    'createdBy',
+    'updatedBy',
+    'version',
+  ],
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    name: { type: 'string' },
+    type: { type: 'string' },
+    provider: { type: 'string' },
+    endpoint: { type: 'string' },
+    settings: { type: 'object', additionalProperties: true },
+    credentials: { type: 'object', additionalProperties: { type: 'string' } },
+    status: { type: 'string', enum: [...IntegrationStatuses] },
+    health: { type: 'string', enum: [...HealthStatuses] },
+    lastCheckedAt: { type: ['string', 'null'], format: 'date-time' },
+    lastHealthMessage: { type: ['string', 'null'] },
+    consecutiveFailures: { type: 'integer', minimum: 0 },
+    healthCheckIntervalSeconds: { type: 'integer' },
+    tags: { type: 'array', items: { type: 'string' } },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+    createdBy: { type: 'string' },
+    updatedBy: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+export function toIntegrationDto(integration: Integration): IntegrationDto {
+  return {
+    id: integration.id,
+    name: integration.name,
+    type: integration.type,
+    provider: integration.provider,
+    endpoint: integration.endpoint,
+    settings: integration.settings,
+    credentials: integration.credentials,
+    status: integration.status,
+    health: integration.health,
+    lastCheckedAt: integration.lastCheckedAt,
+    lastHealthMessage: integration.lastHealthMessage,
+    consecutiveFailures: integration.consecutiveFailures,
+    healthCheckIntervalSeconds: integration.healthCheckIntervalSeconds,
+    tags: integration.tags,
+    createdAt: integration.createdAt,
+    updatedAt: integration.updatedAt,
+    createdBy: integration.createdBy,
+    updatedBy: integration.updatedBy,
+    version: integration.version,
+  };
+}

@@ -1,0 +1,110 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
+import { ContractLimits } from './contract-limits';
+import { IsEndpointUrl } from './is-endpoint-url.validator';
+import { IsStringRecord } from './is-string-record.validator';
+import { Trim, TrimEach } from './trim.transform';
+
+export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/** The body of `POST /api/v1/integrations` and of `POST /api/v1/integrations/test` (a draft). */
+export class RegisterIntegrationDto {
+  @ApiProperty({
+    description: 'Unique within the tenant; trimmed.',
+    minLength: 1,
+    maxLength: ContractLimits.nameMaxLength,
+    example: 'github-main',
+  })
+  @Trim()
+  @IsString()
+  @Length(1, ContractLimits.nameMaxLength)
+  @Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' })
+  name!: string;
+
+  @ApiProperty({
+    description: "The integration type; must be the provider's type (see GET /api/v1/providers).",
+    maxLength: ContractLimits.identifierMaxLength,
+    example: 'scm',
+  })
+  @IsString()
+  @Length(1, ContractLimits.identifierMaxLength)
+  type!: string;
+
+  @ApiProperty({
+    description: 'A provider loaded in this service (see GET /api/v1/providers).',
+    maxLength: ContractLimits.identifierMaxLength,
+    example: 'github-app',
+  })
+  @IsString()
+  @Length(1, ContractLimits.identifierMaxLength)
+  provider!: string;
+
+  @ApiProperty({
+    description: 'The base URL of the provider: absolute http(s), without user name or password.',
+    maxLength: ContractLimits.endpointMaxLength,
+    example: 'https://api.github.com',
+  })
+  @IsString()
+  @Length(1, ContractLimits.endpointMaxLength)
+  @IsEndpointUrl()
+  endpoint!: string;
+
+  @ApiProperty({
+    description: "Non-secret settings, validated against the provider's settings schema.",
+    type: 'object',
+    additionalProperties: true,
+    default: {},
+  })
+  @IsObject()
+  settings: Record<string, unknown> = {};
+
+  @ApiProperty({
+    description:
+      "Credential slot -> AuthRef URI (authref://<store>/<path>[#key]); slots from the provider's manifest. Plaintext secrets are refused.",
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    default: {},
+    example: { privateKey: 'authref://env/GITHUB_APP_KEY' },
+  })
+  @IsStringRecord(ContractLimits.maxCredentialSlots)
+  credentials: Record<string, string> = {};
+
+  @ApiPropertyOptional({
+    description: 'Seconds between health checks (default 300).',
+    minimum: ContractLimits.minHealthCheckIntervalSeconds,
+    maximum: ContractLimits.maxHealthCheckIntervalSeconds,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(ContractLimits.minHealthCheckIntervalSeconds)
+  @Max(ContractLimits.maxHealthCheckIntervalSeconds)
+  healthCheckIntervalSeconds?: number;
+
+  @ApiPropertyOptional({
+    description: 'Free labels, trimmed, de-duplicated and sorted.',
+    type: [String],
+    maxItems: ContractLimits.maxTags,
+  })
+  @IsOptional()
+  @TrimEach()
+  @IsArray()
+  @ArrayMaxSize(ContractLimits.maxTags)
+  @IsString({ each: true })
+  @Length(1, ContractLimits.tagMaxLength, { each: true })
+  @Matches(NO_CONTROL_CHARACTERS, {
+    each: true,
+    message: 'each of $property must not contain control characters',
+  })
+  tags?: string[];
+}
