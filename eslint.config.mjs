@@ -33,7 +33,7 @@ export const depConstraints = [
   { sourceTag: 'scope:publishable', onlyDependOnLibsWithTags: ['scope:publishable'] },
 ];
 
-export default [
+const base = [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
@@ -109,5 +109,47 @@ export default [
       ],
     },
   },
+  {
+    // Tests read untyped HTTP bodies and assert presence themselves.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/test-app.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
   eslintConfigPrettier,
 ];
+
+export default base;
+
+const jsonParser = await import('jsonc-eslint-parser');
+
+/**
+ * The ESLint config of a publishable library: the workspace rules, plus `@nx/dependency-checks`
+ * on its package.json so that what its code imports at run time is what it declares.
+ */
+export function publishableLibraryConfig({ ignoredFiles = [], ignoredDependencies = [] } = {}) {
+  return [
+    ...base,
+    {
+      files: ['**/*.json'],
+      languageOptions: { parser: jsonParser },
+      rules: {
+        '@nx/dependency-checks': [
+          'error',
+          {
+            ignoredFiles: [
+              '{projectRoot}/eslint.config.{js,cjs,mjs}',
+              '{projectRoot}/jest.config.cts',
+              '{projectRoot}/src/**/*.spec.ts',
+              '{projectRoot}/src/**/*.int-spec.ts',
+              '{projectRoot}/type-tests/**/*',
+              ...ignoredFiles,
+            ],
+            ignoredDependencies,
+          },
+        ],
+      },
+    },
+  ];
+}

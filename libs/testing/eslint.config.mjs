@@ -1,25 +1,6 @@
-import baseConfig from '../../eslint.config.mjs';
+import { publishableLibraryConfig } from '../../eslint.config.mjs';
 
-export default [
-  ...baseConfig,
-  {
-    files: ['**/*.json'],
-    rules: {
-      '@nx/dependency-checks': [
-        'error',
-        {
-          ignoredFiles: [
-            '{projectRoot}/eslint.config.{js,cjs,mjs}',
-            '{projectRoot}/jest.config.cts',
-            '{projectRoot}/src/**/*.spec.ts',
-            '{projectRoot}/src/**/*.int-spec.ts',
-            '{projectRoot}/type-tests/**/*',
-          ],
-          // The kit registers tests through jest's globals, so no import names the peer.
-          ignoredDependencies: ['jest'],
-        },
-      ],
-    },
-    languageOptions: { parser: await import('jsonc-eslint-parser') },
-  },
-];
+export default publishableLibraryConfig({
+  // The kit registers tests through jest's globals, so no import names the peer.
+  ignoredDependencies: ['jest'],
+});
