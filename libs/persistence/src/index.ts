@@ -1,0 +1,18 @@
+export { Database } from './lib/database';
+export type { DatabaseLogger, DatabaseOptions } from './lib/database-options';
+export { IN_MEMORY_DATA_DIR } from './lib/database-options';
+export type { DatabaseKind } from './lib/backends/backend';
+export type { UnitOfWork } from './lib/unit-of-work';
+export type * from './lib/repositories/integration-repository';
+export type * from './lib/repositories/event-outbox-repository';
+export type * from './lib/repositories/health-history-repository';
+export type * from './lib/repositories/audit-log-repository';
+export { DataDirLockedError } from './lib/errors/data-dir-locked.error';
+export { CredentialsDecryptionError } from './lib/errors/credentials-decryption.error';
+export { MIGRATIONS } from './lib/migrations/migrations';
+export { runMigrationsCli } from './lib/migrate';
+export type { MigrateCliIo } from './lib/migrate';
+export { createTestDatabase } from './lib/testing/test-databases';
+export type { TestDatabase, TestDatabaseOptions } from './lib/testing/test-databases';
+export { describeOnDatabases, useTestDatabase } from './lib/testing/describe-on-databases';
+export type { DatabaseTarget } from './lib/testing/describe-on-databases';

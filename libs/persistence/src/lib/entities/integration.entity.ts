@@ -1,0 +1,103 @@
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * The `integrations` table. It describes the schema for TypeORM; the committed migrations create
+ * it, and repositories read and write it with SQL. It never leaves this library: repositories
+ * return the core `Integration`.
+ */
+@Entity({ name: 'integrations' })
+@Index('uq_integrations_tenant_name', ['tenantId', 'name'], {
+  unique: true,
+  where: '"deleted_at" IS NULL',
+})
+// (tenant_id, name, id) WHERE deleted_at IS NULL, for keyset listing. TypeORM reads an index's
+// columns back in table order rather than index order and would rebuild it forever: the
+// migration owns it.
+@Index('ix_integrations_listing', { synchronize: false })
+@Index('ix_integrations_next_check_at', ['nextCheckAt'], { where: '"deleted_at" IS NULL' })
+// A GIN index (the tag filter is `tags @> ARRAY[$tag]`), which TypeORM cannot declare: the migration owns it.
+@Index('ix_integrations_tags', { synchronize: false })
+@Check('ck_integrations_status', `"status" IN ('pending', 'active', 'failed', 'disabled')`)
+@Check('ck_integrations_health', `"health" IN ('unknown', 'healthy', 'degraded', 'unhealthy')`)
+@Check('ck_integrations_version', '"version" >= 1')
+export class IntegrationEntity {
+  /** DEFAULT gen_random_uuid() (built in since PostgreSQL 13, and in PGlite). */
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_integrations' })
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'text' })
+  tenantId!: string;
+
+  /** Byte-order collation: listings sort the same on every server and in PGlite. */
+  @Column({ type: 'text', collation: 'C' })
+  name!: string;
+
+  @Column({ type: 'text' })
+  type!: string;
+
+  @Column({ type: 'text' })
+  provider!: string;
+
+  @Column({ type: 'text' })
+  endpoint!: string;
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  settings!: Record<string, unknown>;
+
+  /** Slot -> AuthRef URI, or that map sealed with AES-256-GCM when an encryption key is set. */
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  credentials!: unknown;
+
+  @Column({ type: 'text', default: 'pending' })
+  status!: string;
+
+  @Column({ type: 'text', default: 'unknown' })
+  health!: string;
+
+  @Column({ name: 'last_checked_at', type: 'timestamptz', nullable: true })
+  lastCheckedAt!: Date | null;
+
+  @Column({ name: 'last_health_message', type: 'text', nullable: true })
+  lastHealthMessage!: string | null;
+
+  @Column({ name: 'consecutive_failures', type: 'integer', default: 0 })
+  consecutiveFailures!: number;
+
+  @Column({ name: 'health_check_interval_seconds', type: 'integer' })
+  healthCheckIntervalSeconds!: number;
+
+  @Column({ type: 'text', array: true, default: () => "'{}'" })
+  tags!: string[];
+
+  @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt!: Date;
+
+  @Column({ name: 'created_by', type: 'text' })
+  createdBy!: string;
+
+  @Column({ name: 'updated_by', type: 'text' })
+  updatedBy!: string;
+
+  @Column({ type: 'integer', default: 1 })
+  version!: number;
+
+  @Column({ name: 'deleted_at', type: 'timestamptz', nullable: true })
+  deletedAt!: Date | null;
+
+  @Column({ name: 'deleted_by', type: 'text', nullable: true })
+  deletedBy!: string | null;
+
+  /** When the health poller should next check it. */
+  @Column({ name: 'next_check_at', type: 'timestamptz', nullable: true })
+  nextCheckAt!: Date | null;
+
+  /** The poller replica that claimed the check, until `lease_until`. */
+  @Column({ name: 'lease_owner', type: 'text', nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
+  leaseUntil!: Date | null;
+}

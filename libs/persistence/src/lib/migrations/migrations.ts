@@ -1,0 +1,4 @@
+import { InitialSchema1795392000000 } from './1795392000000-initial-schema';
+
+/** Every committed migration, oldest first. Add new ones at the end; never edit an applied one. */
+export const MIGRATIONS = [InitialSchema1795392000000];

@@ -1,0 +1,115 @@
+import type {
+  HealthStatus,
+  Integration,
+  IntegrationPatch,
+  IntegrationProvider,
+  IntegrationStatus,
+  IntegrationType,
+} from '@stellaops/integrations-core';
+
+/** What `insert` stores; status starts `pending` and health `unknown` unless given. */
+export interface NewIntegrationRecord {
+  /** A uuid; generated when absent. */
+  readonly id?: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly type: IntegrationType;
+  readonly provider: IntegrationProvider;
+  readonly endpoint: string;
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** Slot -> AuthRef URI. */
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly healthCheckIntervalSeconds: number;
+  /** Stored normalized (trimmed, de-duplicated, sorted). */
+  readonly tags: readonly string[];
+  readonly createdBy: string;
+  readonly status?: IntegrationStatus;
+}
+
+/** The position after which a page starts: the last item of the previous page. */
+export interface IntegrationCursor {
+  readonly name: string;
+  readonly id: string;
+}
+
+export interface IntegrationListQuery {
+  readonly tenantId: string;
+  readonly type?: IntegrationType;
+  readonly provider?: IntegrationProvider;
+  readonly status?: IntegrationStatus;
+  readonly health?: HealthStatus;
+  /** Registrations carrying this tag. */
+  readonly tag?: string;
+  /** A case-insensitive substring of the name (ASCII letters fold; others match exactly). */
+  readonly q?: string;
+  readonly limit: number;
+  readonly after?: IntegrationCursor;
+}
+
+export interface IntegrationPage {
+  /** Ordered by name (byte order), then id. */
+  readonly items: Integration[];
+  /** Pass as `after` for the next page; null on the last page. */
+  readonly next: IntegrationCursor | null;
+}
+
+export interface IntegrationHealthUpdate {
+  readonly status: HealthStatus;
+  readonly message: string;
+  /** UTC ISO-8601. */
+  readonly checkedAt: string;
+  readonly success: boolean;
+  /** Also moves the registration's status (e.g. `pending` -> `active` after a passing test). */
+  readonly integrationStatus?: IntegrationStatus;
+}
+
+export interface RecordedHealth {
+  readonly integration: Integration;
+  readonly previousHealth: HealthStatus;
+}
+
+/**
+ * The catalog's registrations. Every method is scoped to a tenant: another tenant's id answers
+ * exactly as a missing one. Soft-deleted registrations are invisible.
+ */
+export interface IntegrationRepository {
+  /** @throws ConflictError when a live registration of the tenant already has that name */
+  insert(record: NewIntegrationRecord): Promise<Integration>;
+  /** Null for a missing, deleted or other tenant's id, and for an id that is not a uuid. */
+  findById(tenantId: string, id: string): Promise<Integration | null>;
+  /** One keyset page: `limit` items at most, and the cursor of the next page. */
+  list(query: IntegrationListQuery): Promise<IntegrationPage>;
+  /**
+   * Applies the fields present in `patch`, bumps `version` and `updatedAt`.
+   * @param expectedVersion the caller's `If-Match`: the update happens only at that version
+   * @throws NotFoundError, PreconditionFailedError (version moved on), ConflictError (name taken)
+   */
+  update(
+    tenantId: string,
+    id: string,
+    patch: IntegrationPatch & { readonly updatedBy: string },
+    expectedVersion?: number,
+  ): Promise<Integration>;
+  /**
+   * Marks it deleted (its name becomes free) and bumps `version`; returns it as it was deleted.
+   * @throws NotFoundError, PreconditionFailedError
+   */
+  softDelete(
+    tenantId: string,
+    id: string,
+    deletedBy: string,
+    expectedVersion?: number,
+  ): Promise<Integration>;
+  /**
+   * Stores the outcome of a test or check: health, message, time, the failure streak (reset by a
+   * success), and the next check time. Does not bump `version`, which tracks user edits (ETag).
+   * Null when there is no such live registration.
+   */
+  recordHealth(
+    tenantId: string,
+    id: string,
+    result: IntegrationHealthUpdate,
+  ): Promise<RecordedHealth | null>;
+  /** Live registrations of the tenant. */
+  count(tenantId: string): Promise<number>;
+}

@@ -1,0 +1,451 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  PreconditionFailedError,
+} from '@stellaops/integrations-core';
+import type { Integration } from '@stellaops/integrations-core';
+import { backendOf } from '../database';
+import { describeOnDatabases, useTestDatabase } from '../testing/describe-on-databases';
+import type {
+  IntegrationCursor,
+  IntegrationListQuery,
+  NewIntegrationRecord,
+} from './integration-repository';
+
+const TENANT = 'tenant-a';
+const OTHER_TENANT = 'tenant-b';
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function record(overrides: Partial<NewIntegrationRecord> = {}): NewIntegrationRecord {
+  return {
+    tenantId: TENANT,
+    name: 'github-main',
+    type: 'scm',
+    provider: 'github-app',
+    endpoint: 'https://api.github.com',
+    settings: { appId: 42, installation: { id: 7 } },
+    credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
+    healthCheckIntervalSeconds: 300,
+    tags: ['prod', ' team-a ', 'prod', ''],
+    createdBy: 'alice',
+    ...overrides,
+  };
+}
+
+/** PostgreSQL's "C" collation: UTF-8 byte order, then the id. */
+function byteOrder(a: { name: string; id: string }, b: { name: string; id: string }): number {
+  return Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)) || (a.id < b.id ? -1 : 1);
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+describeOnDatabases('SqlIntegrationRepository', (target) => {
+  const current = useTestDatabase(target);
+  const repo = () => current().db.integrations;
+
+  async function listAll(query: Omit<IntegrationListQuery, 'after'>): Promise<Integration[]> {
+    const seen: Integration[] = [];
+    let after: IntegrationCursor | undefined;
+    for (let pages = 0; pages < 10_000; pages++) {
+      const page = await repo().list({ ...query, ...(after === undefined ? {} : { after }) });
+      expect(page.items.length).toBeLessThanOrEqual(query.limit);
+      seen.push(...page.items);
+      if (page.next === null) return seen;
+      expect(page.items.length).toBe(query.limit);
+      after = page.next;
+    }
+    throw new Error('the listing never ended');
+  }
+
+  it('inserts a registration and reads it back as the core model', async () => {
+    const inserted = await repo().insert(record());
+    expect(inserted).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      tenantId: TENANT,
+      name: 'github-main',
+      type: 'scm',
+      provider: 'github-app',
+      endpoint: 'https://api.github.com',
+      settings: { appId: 42, installation: { id: 7 } },
+      credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
+      status: 'pending',
+      health: 'unknown',
+      lastCheckedAt: null,
+      lastHealthMessage: null,
+      consecutiveFailures: 0,
+      healthCheckIntervalSeconds: 300,
+      tags: ['prod', 'team-a'],
+      createdAt: expect.stringMatching(ISO_UTC),
+      updatedAt: expect.stringMatching(ISO_UTC),
+      createdBy: 'alice',
+      updatedBy: 'alice',
+      version: 1,
+    });
+    expect(Math.abs(Date.parse(inserted.createdAt) - Date.now())).toBeLessThan(60_000);
+    await expect(repo().findById(TENANT, inserted.id)).resolves.toEqual(inserted);
+    await expect(repo().count(TENANT)).resolves.toBe(1);
+  });
+
+  it('keeps a given id and status, and refuses an id that is taken or not a uuid', async () => {
+    const id = randomUUID();
+    const inserted = await repo().insert(record({ id, status: 'disabled' }));
+    expect(inserted.id).toBe(id);
+    expect(inserted.status).toBe('disabled');
+    await expect(repo().insert(record({ id, name: 'other' }))).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await expect(repo().insert(record({ id: 'not-a-uuid' }))).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('answers null for a missing id, a malformed id and another tenant’s id', async () => {
+    const inserted = await repo().insert(record());
+    await expect(repo().findById(TENANT, randomUUID())).resolves.toBeNull();
+    await expect(repo().findById(TENANT, 'not-a-uuid')).resolves.toBeNull();
+    await expect(repo().findById(TENANT, "1' OR '1'='1")).resolves.toBeNull();
+    await expect(repo().findById(OTHER_TENANT, inserted.id)).resolves.toBeNull();
+  });
+
+  it('refuses a second live registration with the same name in a tenant, not in another tenant', async () => {
+    await repo().insert(record());
+    const clash = repo().insert(record({ endpoint: 'https://elsewhere' }));
+    await expect(clash).rejects.toBeInstanceOf(ConflictError);
+    await expect(clash).rejects.toThrow(
+      'an integration named "github-main" already exists in this tenant',
+    );
+    const elsewhere = await repo().insert(record({ tenantId: OTHER_TENANT }));
+    expect(elsewhere.tenantId).toBe(OTHER_TENANT);
+    // Names compare byte for byte: another case is another name.
+    await expect(repo().insert(record({ name: 'GitHub-Main' }))).resolves.toMatchObject({
+      name: 'GitHub-Main',
+    });
+  });
+
+  it('frees the name of a soft-deleted registration and hides it', async () => {
+    const first = await repo().insert(record());
+    const deleted = await repo().softDelete(TENANT, first.id, 'bob');
+    expect(deleted).toMatchObject({ id: first.id, version: 2, updatedBy: 'bob' });
+    await expect(repo().findById(TENANT, first.id)).resolves.toBeNull();
+    await expect(repo().count(TENANT)).resolves.toBe(0);
+    const again = await repo().insert(record());
+    expect(again.id).not.toBe(first.id);
+    const page = await repo().list({ tenantId: TENANT, limit: 10 });
+    expect(page.items.map((item) => item.id)).toEqual([again.id]);
+    await expect(repo().softDelete(TENANT, first.id, 'bob')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      repo().update(TENANT, first.id, { updatedBy: 'bob', endpoint: 'x' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it('updates only the given fields, bumping version and updatedAt', async () => {
+    const inserted = await repo().insert(record());
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const renamed = await repo().update(TENANT, inserted.id, {
+      name: 'github-renamed',
+      tags: ['b', 'a', 'a'],
+      updatedBy: 'bob',
+    });
+    expect(renamed).toEqual({
+      ...inserted,
+      name: 'github-renamed',
+      tags: ['a', 'b'],
+      updatedBy: 'bob',
+      version: 2,
+      updatedAt: expect.stringMatching(ISO_UTC),
+    });
+    expect(Date.parse(renamed.updatedAt)).toBeGreaterThan(Date.parse(inserted.updatedAt));
+
+    const changed = await repo().update(
+      TENANT,
+      inserted.id,
+      {
+        endpoint: 'https://github.example.com/api/v3',
+        settings: { appId: 43 },
+        credentials: { privateKey: 'authref://vault/kv/github#key' },
+        status: 'active',
+        healthCheckIntervalSeconds: 60,
+        updatedBy: 'carol',
+      },
+      2,
+    );
+    expect(changed).toMatchObject({
+      name: 'github-renamed',
+      endpoint: 'https://github.example.com/api/v3',
+      settings: { appId: 43 },
+      credentials: { privateKey: 'authref://vault/kv/github#key' },
+      status: 'active',
+      healthCheckIntervalSeconds: 60,
+      tags: ['a', 'b'],
+      createdBy: 'alice',
+      updatedBy: 'carol',
+      version: 3,
+    });
+    await expect(repo().findById(TENANT, inserted.id)).resolves.toEqual(changed);
+  });
+
+  it('refuses a rename onto a name that is taken', async () => {
+    await repo().insert(record({ name: 'taken' }));
+    const other = await repo().insert(record({ name: 'free' }));
+    await expect(
+      repo().update(TENANT, other.id, { name: 'taken', updatedBy: 'bob' }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(repo().findById(TENANT, other.id)).resolves.toMatchObject({
+      name: 'free',
+      version: 1,
+    });
+  });
+
+  it('tells a stale version (412) from a missing registration (404)', async () => {
+    const inserted = await repo().insert(record());
+    await repo().update(TENANT, inserted.id, { endpoint: 'https://a', updatedBy: 'bob' }, 1);
+    await expect(
+      repo().update(TENANT, inserted.id, { endpoint: 'https://b', updatedBy: 'bob' }, 1),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(repo().softDelete(TENANT, inserted.id, 'bob', 1)).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    await expect(
+      repo().update(TENANT, randomUUID(), { endpoint: 'https://b', updatedBy: 'bob' }, 1),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      repo().update(TENANT, 'nope', { endpoint: 'https://b', updatedBy: 'bob' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    const deleted = await repo().softDelete(TENANT, inserted.id, 'bob', 2);
+    expect(deleted.version).toBe(3);
+  });
+
+  it('lets exactly one of many concurrent updates at the same version win', async () => {
+    const inserted = await repo().insert(record());
+    const attempts = 8;
+    const results = await Promise.allSettled(
+      Array.from({ length: attempts }, (_, i) =>
+        repo().update(
+          TENANT,
+          inserted.id,
+          { endpoint: `https://writer-${i}`, updatedBy: `w${i}` },
+          1,
+        ),
+      ),
+    );
+    const winners = results.filter((result) => result.status === 'fulfilled');
+    const losers = results.filter((result) => result.status === 'rejected');
+    expect(winners).toHaveLength(1);
+    expect(losers).toHaveLength(attempts - 1);
+    for (const loser of losers) expect(loser.reason).toBeInstanceOf(PreconditionFailedError);
+    const stored = await repo().findById(TENANT, inserted.id);
+    expect(stored?.version).toBe(2);
+    expect(stored?.endpoint).toBe(
+      (winners[0] as PromiseFulfilledResult<Integration>).value.endpoint,
+    );
+  });
+
+  it('keeps tenants apart on every write', async () => {
+    const theirs = await repo().insert(record({ tenantId: OTHER_TENANT }));
+    await expect(
+      repo().update(TENANT, theirs.id, { endpoint: 'https://mine', updatedBy: 'eve' }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(repo().softDelete(TENANT, theirs.id, 'eve')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      repo().recordHealth(TENANT, theirs.id, {
+        status: 'unhealthy',
+        message: 'x',
+        checkedAt: new Date().toISOString(),
+        success: false,
+      }),
+    ).resolves.toBeNull();
+    await expect(repo().findById(OTHER_TENANT, theirs.id)).resolves.toEqual(theirs);
+    await expect(repo().count(TENANT)).resolves.toBe(0);
+  });
+
+  it('records health without bumping the version, and counts the failure streak', async () => {
+    const inserted = await repo().insert(record());
+    const failedAt = '2026-11-23T10:00:00.123Z';
+    const first = await repo().recordHealth(TENANT, inserted.id, {
+      status: 'unhealthy',
+      message: 'connection refused',
+      checkedAt: failedAt,
+      success: false,
+    });
+    expect(first?.previousHealth).toBe('unknown');
+    expect(first?.integration).toMatchObject({
+      health: 'unhealthy',
+      lastHealthMessage: 'connection refused',
+      lastCheckedAt: failedAt,
+      consecutiveFailures: 1,
+      version: 1,
+      updatedAt: inserted.updatedAt,
+    });
+    const second = await repo().recordHealth(TENANT, inserted.id, {
+      status: 'unhealthy',
+      message: 'still refused',
+      checkedAt: '2026-11-23T10:05:00.000Z',
+      success: false,
+    });
+    expect(second?.previousHealth).toBe('unhealthy');
+    expect(second?.integration.consecutiveFailures).toBe(2);
+    const healed = await repo().recordHealth(TENANT, inserted.id, {
+      status: 'healthy',
+      message: 'ok',
+      checkedAt: '2026-11-23T10:10:00.000Z',
+      success: true,
+      integrationStatus: 'active',
+    });
+    expect(healed?.previousHealth).toBe('unhealthy');
+    expect(healed?.integration).toMatchObject({
+      health: 'healthy',
+      status: 'active',
+      consecutiveFailures: 0,
+      version: 1,
+    });
+    await expect(
+      repo().recordHealth(TENANT, randomUUID(), {
+        status: 'healthy',
+        message: 'ok',
+        checkedAt: failedAt,
+        success: true,
+      }),
+    ).resolves.toBeNull();
+  });
+
+  it('serializes concurrent health results on the row', async () => {
+    const inserted = await repo().insert(record());
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        repo().recordHealth(TENANT, inserted.id, {
+          status: 'unhealthy',
+          message: 'down',
+          checkedAt: new Date().toISOString(),
+          success: false,
+        }),
+      ),
+    );
+    // Each saw the one before: exactly one saw the change from `unknown`.
+    expect(results.filter((result) => result?.previousHealth === 'unknown')).toHaveLength(1);
+    expect(
+      results
+        .map((result) => result?.integration.consecutiveFailures)
+        .sort((a, b) => (a ?? 0) - (b ?? 0)),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('pages through 1,000 registrations in byte order, each exactly once, with and without filters', async () => {
+    const prefixes = [
+      'alpha',
+      'Alpha',
+      'beta',
+      'Äpfel',
+      'zeta',
+      '_under',
+      '10',
+      '9',
+      'ärger',
+      'Zulu',
+    ];
+    const drafts = shuffle(
+      Array.from({ length: 1000 }, (_, i) =>
+        record({
+          name: `${prefixes[i % prefixes.length]}-${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}-${i}`,
+          type: i % 3 === 0 ? 'registry' : 'scm',
+          provider: i % 3 === 0 ? 'harbor' : 'gitlab',
+          tags: i % 4 === 0 ? ['blue', `n${i}`] : ['green'],
+          status: i % 5 === 0 ? 'active' : 'pending',
+        }),
+      ),
+    );
+    const inserted: Integration[] = [];
+    const workers = target.kind === 'postgres' ? 4 : 1;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < drafts.length) {
+          const draft = drafts[next++] as NewIntegrationRecord;
+          inserted.push(await repo().insert(draft));
+        }
+      }),
+    );
+    await repo().insert(record({ tenantId: OTHER_TENANT, name: 'alpha-other-tenant' }));
+    const deleted = inserted.splice(0, 10);
+    for (const gone of deleted) await repo().softDelete(TENANT, gone.id, 'bob');
+
+    const all = await listAll({ tenantId: TENANT, limit: 37 });
+    expect(all.map((item) => item.id)).toEqual(
+      [...inserted].sort(byteOrder).map((item) => item.id),
+    );
+    expect(new Set(all.map((item) => item.id)).size).toBe(inserted.length);
+
+    const blueRegistries = await listAll({
+      tenantId: TENANT,
+      type: 'registry',
+      tag: 'blue',
+      limit: 10,
+    });
+    const expected = inserted
+      .filter((item) => item.type === 'registry' && item.tags.includes('blue'))
+      .sort(byteOrder);
+    expect(expected.length).toBeGreaterThan(50);
+    expect(blueRegistries.map((item) => item.id)).toEqual(expected.map((item) => item.id));
+
+    const activeGitlab = await listAll({
+      tenantId: TENANT,
+      provider: 'gitlab',
+      status: 'active',
+      limit: 25,
+    });
+    expect(activeGitlab.map((item) => item.id)).toEqual(
+      inserted
+        .filter((item) => item.provider === 'gitlab' && item.status === 'active')
+        .sort(byteOrder)
+        .map((item) => item.id),
+    );
+
+    // Case-insensitive for ASCII letters: "ALPHA" finds both "alpha-" and "Alpha-" names.
+    const alphas = await listAll({ tenantId: TENANT, q: 'ALPHA', limit: 50 });
+    expect(alphas.map((item) => item.id)).toEqual(
+      inserted
+        .filter((item) => item.name.toLowerCase().includes('alpha'))
+        .sort(byteOrder)
+        .map((item) => item.id),
+    );
+    const umlauts = await listAll({ tenantId: TENANT, q: 'Äpfel', limit: 50 });
+    expect(umlauts).toHaveLength(inserted.filter((item) => item.name.startsWith('Äpfel')).length);
+
+    const healthy = await repo().list({ tenantId: TENANT, health: 'healthy', limit: 5 });
+    expect(healthy).toEqual({ items: [], next: null });
+  });
+
+  it('refuses a malformed cursor and a limit below one', async () => {
+    await expect(
+      repo().list({ tenantId: TENANT, limit: 10, after: { name: 'a', id: 'nope' } }),
+    ).rejects.toBeInstanceOf(InputError);
+    await expect(repo().list({ tenantId: TENANT, limit: 0 })).rejects.toBeInstanceOf(InputError);
+  });
+
+  it('encrypts the credential map at rest when given a key', async () => {
+    const keyed = await target.create({ encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    try {
+      const inserted = await keyed.db.integrations.insert(record());
+      expect(inserted.credentials).toEqual({ privateKey: 'authref://env/GITHUB_APP_KEY' });
+      await expect(keyed.db.integrations.findById(TENANT, inserted.id)).resolves.toEqual(inserted);
+      const updated = await keyed.db.integrations.update(TENANT, inserted.id, {
+        credentials: { privateKey: 'authref://file/keys/github.pem' },
+        updatedBy: 'bob',
+      });
+      expect(updated.credentials).toEqual({ privateKey: 'authref://file/keys/github.pem' });
+      const [stored] = (await backendOf(keyed.db).dataSource.query(
+        `SELECT "credentials" FROM "${keyed.schema ?? 'public'}"."integrations" WHERE "id" = $1`,
+        [inserted.id],
+      )) as { credentials: Record<string, unknown> }[];
+      expect(stored?.credentials).toMatchObject({ $encrypted: 'aes-256-gcm/v1' });
+      expect(JSON.stringify(stored)).not.toContain('authref://');
+    } finally {
+      await keyed.dispose();
+    }
+  });
+});

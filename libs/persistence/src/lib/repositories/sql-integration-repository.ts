@@ -1,0 +1,386 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  HealthStatus,
+  Integration,
+  IntegrationPatch,
+  IntegrationProvider,
+  IntegrationStatus,
+  IntegrationType,
+} from '@stellaops/integrations-core';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  PreconditionFailedError,
+  normalizeTags,
+} from '@stellaops/integrations-core';
+import type { CredentialsCodec } from '../credentials-codec';
+import { PgErrorCodes, pgErrorOf } from '../sql/pg-error';
+import { perSchema } from '../sql/per-schema';
+import type { SqlExecutor } from '../sql/sql-executor';
+import type { TableNames } from '../sql/sql-identifiers';
+import { toIso, toIsoOrNull } from '../sql/timestamps';
+import { isUuid } from '../sql/uuid';
+import type {
+  IntegrationHealthUpdate,
+  IntegrationListQuery,
+  IntegrationPage,
+  IntegrationRepository,
+  NewIntegrationRecord,
+  RecordedHealth,
+} from './integration-repository';
+import { assertLimit } from './assert-limit';
+
+interface IntegrationRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: string;
+  provider: string;
+  endpoint: string;
+  settings: Record<string, unknown>;
+  credentials: unknown;
+  status: string;
+  health: string;
+  last_checked_at: Date | null;
+  last_health_message: string | null;
+  consecutive_failures: number;
+  health_check_interval_seconds: number;
+  tags: string[];
+  created_at: Date;
+  updated_at: Date;
+  created_by: string;
+  updated_by: string;
+  version: number;
+}
+
+const COLUMN_NAMES = [
+  'id',
+  'tenant_id',
+  'name',
+  'type',
+  'provider',
+  'endpoint',
+  'settings',
+  'credentials',
+  'status',
+  'health',
+  'last_checked_at',
+  'last_health_message',
+  'consecutive_failures',
+  'health_check_interval_seconds',
+  'tags',
+  'created_at',
+  'updated_at',
+  'created_by',
+  'updated_by',
+  'version',
+] as const satisfies readonly (keyof IntegrationRow)[];
+
+function columns(alias?: string): string {
+  return COLUMN_NAMES.map((name) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', ');
+}
+
+const UNIQUE_NAME = 'uq_integrations_tenant_name';
+const PRIMARY_KEY = 'pk_integrations';
+
+interface IntegrationStatements {
+  readonly insert: string;
+  readonly findById: string;
+  readonly list: string;
+  readonly update: string;
+  readonly versionOf: string;
+  readonly softDelete: string;
+  readonly recordHealth: string;
+  readonly count: string;
+}
+
+function buildStatements(tables: TableNames): IntegrationStatements {
+  const t = tables.integrations;
+  const live = `"id" = $1 AND "tenant_id" = $2 AND "deleted_at" IS NULL`;
+  return {
+    // A new registration is due for its first check at once.
+    insert: `INSERT INTO ${t} ("id", "tenant_id", "name", "type", "provider", "endpoint", "settings",
+        "credentials", "status", "health_check_interval_seconds", "tags", "created_by", "updated_by",
+        "next_check_at")
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::text[], $12, $12, now())
+      RETURNING ${columns()}`,
+    findById: `SELECT ${columns()} FROM ${t} WHERE ${live}`,
+    // One statement for every combination of filters: with unnamed statements each execution
+    // is planned with its parameters, so the `$n IS NULL` branches fold away. Both sides of the
+    // name comparisons use byte order ("C"), the column's own collation.
+    list: `SELECT ${columns()} FROM ${t}
+      WHERE "tenant_id" = $1 AND "deleted_at" IS NULL
+        AND ($2::text IS NULL OR "type" = $2::text)
+        AND ($3::text IS NULL OR "provider" = $3::text)
+        AND ($4::text IS NULL OR "status" = $4::text)
+        AND ($5::text IS NULL OR "health" = $5::text)
+        AND ($6::text IS NULL OR "tags" @> ARRAY[$6::text])
+        AND ($7::text IS NULL OR strpos(lower("name"), lower($7::text COLLATE "C")) > 0)
+        AND ($8::text IS NULL OR ("name", "id") > ($8::text COLLATE "C", $9::uuid))
+      ORDER BY "name", "id"
+      LIMIT $10`,
+    // Conditional on the version in the same statement: of N concurrent updates at one version,
+    // exactly one matches; the others re-check the row after it commits and match nothing.
+    update: `UPDATE ${t} SET
+        "name" = COALESCE($3::text, "name"),
+        "endpoint" = COALESCE($4::text, "endpoint"),
+        "settings" = COALESCE($5::jsonb, "settings"),
+        "credentials" = COALESCE($6::jsonb, "credentials"),
+        "status" = COALESCE($7::text, "status"),
+        "health_check_interval_seconds" = COALESCE($8::integer, "health_check_interval_seconds"),
+        "next_check_at" = CASE WHEN $8::integer IS NULL THEN "next_check_at"
+          ELSE COALESCE("last_checked_at", now()) + make_interval(secs => $8::integer) END,
+        "tags" = COALESCE($9::text[], "tags"),
+        "updated_by" = $10,
+        "updated_at" = now(),
+        "version" = "version" + 1
+      WHERE ${live} AND ($11::integer IS NULL OR "version" = $11::integer)
+      RETURNING ${columns()}`,
+    versionOf: `SELECT "version" FROM ${t} WHERE ${live}`,
+    softDelete: `UPDATE ${t} SET
+        "deleted_at" = now(),
+        "deleted_by" = $3,
+        "updated_by" = $3,
+        "updated_at" = now(),
+        "version" = "version" + 1,
+        "next_check_at" = NULL,
+        "lease_owner" = NULL,
+        "lease_until" = NULL
+      WHERE ${live} AND ($4::integer IS NULL OR "version" = $4::integer)
+      RETURNING ${columns()}`,
+    // The locked read of the previous health and the write are one statement, so concurrent
+    // results each see the one before (a change is reported once).
+    recordHealth: `WITH "previous" AS (
+        SELECT "id", "health" FROM ${t} WHERE ${live} FOR UPDATE
+      )
+      UPDATE ${t} AS i SET
+        "health" = $3,
+        "last_health_message" = $4,
+        "last_checked_at" = $5::timestamptz,
+        "consecutive_failures" = CASE WHEN $6::boolean THEN 0 ELSE i."consecutive_failures" + 1 END,
+        "status" = COALESCE($7::text, i."status"),
+        "next_check_at" = $5::timestamptz + make_interval(secs => i."health_check_interval_seconds")
+      FROM "previous"
+      WHERE i."id" = "previous"."id"
+      RETURNING ${columns('i')}, "previous"."health" AS "previous_health"`,
+    count: `SELECT count(*)::integer AS "count" FROM ${t} WHERE "tenant_id" = $1 AND "deleted_at" IS NULL`,
+  };
+}
+
+const statementsFor = perSchema(buildStatements);
+
+/** The integration repository over SQL; rows are mapped straight to the core model. */
+export class SqlIntegrationRepository implements IntegrationRepository {
+  private readonly sql: IntegrationStatements;
+
+  constructor(
+    private readonly db: SqlExecutor,
+    tables: TableNames,
+    private readonly codec: CredentialsCodec,
+  ) {
+    this.sql = statementsFor(tables);
+  }
+
+  async insert(record: NewIntegrationRecord): Promise<Integration> {
+    const id = record.id ?? randomUUID();
+    if (!isUuid(id)) {
+      throw new InputError('an integration id must be a uuid', [
+        { path: '/id', message: 'must be a uuid' },
+      ]);
+    }
+    try {
+      const [row] = await this.db.rows<IntegrationRow>(this.sql.insert, [
+        id,
+        record.tenantId,
+        record.name,
+        record.type,
+        record.provider,
+        record.endpoint,
+        JSON.stringify(record.settings),
+        JSON.stringify(this.codec.encode(record.credentials, record.tenantId, id)),
+        record.status ?? 'pending',
+        record.healthCheckIntervalSeconds,
+        normalizeTags(record.tags),
+        record.createdBy,
+      ]);
+      return this.toIntegration(expectRow(row));
+    } catch (error) {
+      throw this.translateWriteError(error, record.name, id);
+    }
+  }
+
+  async findById(tenantId: string, id: string): Promise<Integration | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await this.db.rows<IntegrationRow>(this.sql.findById, [id, tenantId]);
+    return row === undefined ? null : this.toIntegration(row);
+  }
+
+  async list(query: IntegrationListQuery): Promise<IntegrationPage> {
+    assertLimit(query.limit);
+    const after = query.after;
+    if (after !== undefined && !isUuid(after.id)) {
+      throw new InputError('the list cursor is not valid', [
+        { path: '/cursor', message: 'is not a cursor this listing returned' },
+      ]);
+    }
+    const rows = await this.db.rows<IntegrationRow>(this.sql.list, [
+      query.tenantId,
+      query.type ?? null,
+      query.provider ?? null,
+      query.status ?? null,
+      query.health ?? null,
+      query.tag ?? null,
+      query.q === undefined || query.q === '' ? null : query.q,
+      after?.name ?? null,
+      after?.id ?? null,
+      query.limit + 1,
+    ]);
+    const hasMore = rows.length > query.limit;
+    const items = (hasMore ? rows.slice(0, query.limit) : rows).map((row) =>
+      this.toIntegration(row),
+    );
+    const last = items.at(-1);
+    return { items, next: hasMore && last ? { name: last.name, id: last.id } : null };
+  }
+
+  async update(
+    tenantId: string,
+    id: string,
+    patch: IntegrationPatch & { readonly updatedBy: string },
+    expectedVersion?: number,
+  ): Promise<Integration> {
+    if (!isUuid(id)) throw notFound(id);
+    let rows: IntegrationRow[];
+    try {
+      rows = await this.db.rows<IntegrationRow>(this.sql.update, [
+        id,
+        tenantId,
+        patch.name ?? null,
+        patch.endpoint ?? null,
+        patch.settings === undefined ? null : JSON.stringify(patch.settings),
+        patch.credentials === undefined
+          ? null
+          : JSON.stringify(this.codec.encode(patch.credentials, tenantId, id)),
+        patch.status ?? null,
+        patch.healthCheckIntervalSeconds ?? null,
+        patch.tags === undefined ? null : normalizeTags(patch.tags),
+        patch.updatedBy,
+        expectedVersion ?? null,
+      ]);
+    } catch (error) {
+      throw this.translateWriteError(error, patch.name ?? '', id);
+    }
+    const [row] = rows;
+    if (row === undefined) throw await this.whyUnchanged(tenantId, id, expectedVersion);
+    return this.toIntegration(row);
+  }
+
+  async softDelete(
+    tenantId: string,
+    id: string,
+    deletedBy: string,
+    expectedVersion?: number,
+  ): Promise<Integration> {
+    if (!isUuid(id)) throw notFound(id);
+    const [row] = await this.db.rows<IntegrationRow>(this.sql.softDelete, [
+      id,
+      tenantId,
+      deletedBy,
+      expectedVersion ?? null,
+    ]);
+    if (row === undefined) throw await this.whyUnchanged(tenantId, id, expectedVersion);
+    return this.toIntegration(row);
+  }
+
+  async recordHealth(
+    tenantId: string,
+    id: string,
+    result: IntegrationHealthUpdate,
+  ): Promise<RecordedHealth | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await this.db.rows<IntegrationRow & { previous_health: string }>(
+      this.sql.recordHealth,
+      [
+        id,
+        tenantId,
+        result.status,
+        result.message,
+        result.checkedAt,
+        result.success,
+        result.integrationStatus ?? null,
+      ],
+    );
+    if (row === undefined) return null;
+    return {
+      integration: this.toIntegration(row),
+      previousHealth: row.previous_health as HealthStatus,
+    };
+  }
+
+  async count(tenantId: string): Promise<number> {
+    const [row] = await this.db.rows<{ count: number }>(this.sql.count, [tenantId]);
+    return row?.count ?? 0;
+  }
+
+  /** After a conditional write matched nothing: was it absent, or at another version? */
+  private async whyUnchanged(
+    tenantId: string,
+    id: string,
+    expectedVersion: number | undefined,
+  ): Promise<Error> {
+    const [row] = await this.db.rows<{ version: number }>(this.sql.versionOf, [id, tenantId]);
+    if (row === undefined) return notFound(id);
+    return new PreconditionFailedError(
+      `integration ${id} is at version ${row.version}, not ${String(expectedVersion)}: read it again and retry`,
+    );
+  }
+
+  private translateWriteError(error: unknown, name: string, id: string): unknown {
+    const pg = pgErrorOf(error);
+    if (pg?.code !== PgErrorCodes.UniqueViolation) return error;
+    if (pg.constraint === UNIQUE_NAME) {
+      return new ConflictError(`an integration named "${name}" already exists in this tenant`, {
+        cause: error,
+      });
+    }
+    if (pg.constraint === PRIMARY_KEY) {
+      return new ConflictError(`an integration with id ${id} already exists`, { cause: error });
+    }
+    return error;
+  }
+
+  private toIntegration(row: IntegrationRow): Integration {
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      name: row.name,
+      type: row.type as IntegrationType,
+      provider: row.provider as IntegrationProvider,
+      endpoint: row.endpoint,
+      settings: row.settings,
+      credentials: this.codec.decode(row.credentials, row.tenant_id, row.id),
+      status: row.status as IntegrationStatus,
+      health: row.health as HealthStatus,
+      lastCheckedAt: toIsoOrNull(row.last_checked_at),
+      lastHealthMessage: row.last_health_message,
+      consecutiveFailures: row.consecutive_failures,
+      healthCheckIntervalSeconds: row.health_check_interval_seconds,
+      tags: row.tags,
+      createdAt: toIso(row.created_at),
+      updatedAt: toIso(row.updated_at),
+      createdBy: row.created_by,
+      updatedBy: row.updated_by,
+      version: row.version,
+    };
+  }
+}
+
+function notFound(id: string): NotFoundError {
+  return new NotFoundError(`integration ${id} does not exist`);
+}
+
+function expectRow<T>(row: T | undefined): T {
+  if (row === undefined) throw new Error('INSERT ... RETURNING returned no row');
+  return row;
+}

@@ -1,0 +1,47 @@
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * Checks a PostgreSQL schema name. Names are limited to plain identifiers so that they can be
+ * quoted into SQL built once, and so that a typo fails at start rather than in a query.
+ */
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(
+      `schema "${schema}" is not a plain identifier: use 1-63 letters, digits or underscores, not starting with a digit`,
+    );
+  }
+  return schema;
+}
+
+export function quoteIdent(identifier: string): string {
+  return `"${identifier.replace(/"/g, '""')}"`;
+}
+
+/** The catalog's tables, qualified with their schema and quoted, ready to go into SQL text. */
+export interface TableNames {
+  readonly schema: string;
+  readonly integrations: string;
+  readonly healthHistory: string;
+  readonly eventOutbox: string;
+  readonly auditLog: string;
+}
+
+export const TABLES = {
+  integrations: 'integrations',
+  healthHistory: 'health_history',
+  eventOutbox: 'event_outbox',
+  auditLog: 'audit_log',
+} as const;
+
+export const MIGRATIONS_TABLE = 'integrations_migrations';
+
+export function tableNames(schema: string): TableNames {
+  const qualify = (table: string): string => `${quoteIdent(schema)}.${quoteIdent(table)}`;
+  return {
+    schema: quoteIdent(schema),
+    integrations: qualify(TABLES.integrations),
+    healthHistory: qualify(TABLES.healthHistory),
+    eventOutbox: qualify(TABLES.eventOutbox),
+    auditLog: qualify(TABLES.auditLog),
+  };
+}
