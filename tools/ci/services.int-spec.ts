@@ -7,15 +7,18 @@ import { Client } from 'pg';
  * missing or unreachable service fails here, so no later int-spec can pass by silently skipping.
  */
 const services = {
-  postgres: { url: process.env['TEST_DATABASE_URL'], required: process.env['REQUIRE_POSTGRES'] === '1' },
+  postgres: {
+    url: process.env['TEST_DATABASE_URL'],
+    required: process.env['REQUIRE_POSTGRES'] === '1',
+  },
   nats: { url: process.env['TEST_NATS_URL'], required: process.env['REQUIRE_NATS'] === '1' },
-  registry: { url: process.env['TEST_REGISTRY_URL'], required: process.env['REQUIRE_REGISTRY'] === '1' },
+  registry: {
+    url: process.env['TEST_REGISTRY_URL'],
+    required: process.env['REQUIRE_REGISTRY'] === '1',
+  },
 };
 
-function serviceTest(
-  name: keyof typeof services,
-  body: (url: string) => Promise<void>,
-): void {
+function serviceTest(name: keyof typeof services, body: (url: string) => Promise<void>): void {
   const { url, required } = services[name];
   if (url === undefined || url === '') {
     if (required) {

@@ -73,11 +73,17 @@ describe('module boundaries (DESIGN.md dependency rules, enforced by lint)', () 
     ],
   ];
 
-  it.each(violations)('fails lint for %s', (_name, filePath, code) => {
-    const found = boundaryViolations(filePath, code);
-    expect(found.length).toBeGreaterThan(0);
-    expect(found[0]?.message).toMatch(/can only depend on libs tagged|Circular dependency between/);
-  }, 60_000);
+  it.each(violations)(
+    'fails lint for %s',
+    (_name, filePath, code) => {
+      const found = boundaryViolations(filePath, code);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found[0]?.message).toMatch(
+        /can only depend on libs tagged|Circular dependency between/,
+      );
+    },
+    60_000,
+  );
 
   it.each([
     [
@@ -90,7 +96,11 @@ describe('module boundaries (DESIGN.md dependency rules, enforced by lint)', () 
       'libs/plugins/in-memory/src/lib/boundary-probe.ts',
       "import { CONTRACT_VERSION } from '@stellaops/integrations-plugin-abstractions';\nexport const probe = CONTRACT_VERSION;\n",
     ],
-  ])('passes lint for %s', (_name, filePath, code) => {
-    expect(boundaryViolations(filePath, code)).toEqual([]);
-  }, 60_000);
+  ])(
+    'passes lint for %s',
+    (_name, filePath, code) => {
+      expect(boundaryViolations(filePath, code)).toEqual([]);
+    },
+    60_000,
+  );
 });

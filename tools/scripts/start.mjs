@@ -18,11 +18,15 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-const service = spawn(process.execPath, [path.join(root, 'apps/integrations-service/dist/main.js')], {
-  cwd: root,
-  env,
-  stdio: 'inherit',
-});
+const service = spawn(
+  process.execPath,
+  [path.join(root, 'apps/integrations-service/dist/main.js')],
+  {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => service.kill(signal));
 }

@@ -29,7 +29,9 @@ function run(name, command, args) {
   const started = Date.now();
   const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
   const ok = result.status === 0;
-  console.log(`=== ${name}: ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `=== ${name}: ${ok ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   return ok;
 }
 
@@ -61,7 +63,8 @@ if (fs.existsSync(resultsFile)) {
   skipped += results.numPendingTests + results.numTodoTests;
   // A suite that fails to load has no failed tests of its own: count it, or it would vanish.
   const brokenSuites = results.testResults.filter(
-    (suite) => suite.status === 'failed' && suite.assertionResults.every((t) => t.status !== 'failed'),
+    (suite) =>
+      suite.status === 'failed' && suite.assertionResults.every((t) => t.status !== 'failed'),
   );
   failed += brokenSuites.length;
   for (const suite of brokenSuites) failures.push(`suite ${path.relative(root, suite.name)}`);
@@ -80,5 +83,7 @@ if (!jestOk && failures.length === 0) {
 }
 
 if (failures.length > 0) console.log(`\nFailed: ${failures.join('; ')}`);
-console.log(`tests: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+console.log(
+  `tests: ${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`,
+);
 process.exitCode = failed > 0 ? 1 : 0;
