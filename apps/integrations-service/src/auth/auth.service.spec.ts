@@ -11,7 +11,7 @@ import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
 import { AuthService } from './auth.service';
 import { InvalidTokenError } from './invalid-token.error';
-import { LOCAL_SECRET_FILE } from './local-auth-secret';
+import { LOCAL_SECRET_FILE } from './auth.service';
 import { Scopes } from './scopes';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long';

@@ -2,13 +2,16 @@ import type { OnModuleInit } from '@nestjs/common';
 import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT } from 'jose';
+import { loadLocalSecret } from '../config/local-secret';
 import type { ServiceConfig } from '../config/service-config';
 import { InjectServiceConfig } from '../config/service-config.token';
 import { InvalidTokenError } from './invalid-token.error';
-import { loadLocalAuthSecret } from './local-auth-secret';
 import type { Principal } from './principal';
 import { ALL_SCOPES } from './scopes';
 import { VerifiedTokenCache } from './verified-token-cache';
+
+/** The local token-signing secret's file in the data folder. */
+export const LOCAL_SECRET_FILE = 'auth-secret';
 
 const CLOCK_TOLERANCE_SECONDS = 30;
 const CACHE_MAX_ENTRIES = 10_000;
@@ -127,7 +130,7 @@ export class AuthService implements OnModuleInit {
           audience: auth.audience,
         };
       case 'local': {
-        const secret = await loadLocalAuthSecret(this.config.dataDir);
+        const secret = await loadLocalSecret(this.config.dataDir, LOCAL_SECRET_FILE);
         if (secret.created) this.logger.log(`made a token-signing secret in ${secret.file}`);
         if (secret.exposed) {
           this.logger.warn(`${secret.file} is readable by other users: chmod 600 it`);

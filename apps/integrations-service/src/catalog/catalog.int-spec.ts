@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { Client } from 'pg';
 import type { TestApp } from '../testing/test-app';
 import { signToken, startTestApp } from '../testing/test-app';
 
@@ -74,6 +75,29 @@ describe('catalog v1 over HTTP', () => {
       expect(got.status).toBe(200);
       expect(got.headers.get('etag')).toBe('"1"');
       expect(got.body).toEqual(created.body);
+    });
+
+    it('stores credential references encrypted at rest', async () => {
+      const created = await t.request('POST', '/api/v1/integrations', { body: draft() });
+      expect(created.status).toBe(201);
+      if (t.backend.kind !== 'postgres') return;
+      const client = new Client({ connectionString: t.backend.env['DATABASE_URL'] });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT credentials::text AS stored FROM "${t.backend.env['DATABASE_SCHEMA']}".integrations WHERE id = $1`,
+          [created.body.id],
+        );
+        expect(rows[0].stored).not.toContain('authref://');
+        expect(rows[0].stored).toContain('$encrypted');
+      } finally {
+        await client.end();
+      }
+      expect(
+        (await t.request('GET', `/api/v1/integrations/${created.body.id}`)).body.credentials,
+      ).toEqual({
+        token: 'authref://env/E2E_TOKEN',
+      });
     });
 
     it('patches with If-Match, answers 412 on a stale ETag, and deletes softly', async () => {

@@ -31,6 +31,8 @@ export interface ServiceConfig {
   readonly secretsDir: string | undefined;
   /** Print a ready local token at start (the local default). */
   readonly printToken: boolean;
+  /** AES-256 key (base64 or hex) for credentials at rest; PGlite makes one in `dataDir`. */
+  readonly credentialsKey: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -119,5 +121,6 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     offline: flag(env, 'INTEGRATIONS_OFFLINE', false),
     secretsDir: secretsDir === undefined ? undefined : path.resolve(secretsDir),
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
+    credentialsKey: nonEmpty(env, 'CREDENTIALS_ENCRYPTION_KEY'),
   };
 }

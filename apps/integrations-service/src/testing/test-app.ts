@@ -7,6 +7,7 @@ import type { TestBackend } from './test-backend';
 import { createTestBackend } from './test-backend';
 
 export const TEST_JWT_SECRET = 'end-to-end-tests-secret-of-at-least-32-bytes';
+export const TEST_CREDENTIALS_KEY = Buffer.alloc(32, 7).toString('base64');
 export const ALL_SCOPES = 'integrations:read integrations:write integrations:operate';
 
 export interface TokenOptions {
@@ -61,6 +62,7 @@ async function listen(
 ): Promise<TestApp> {
   const config = loadServiceConfig({
     AUTH_JWT_SECRET: TEST_JWT_SECRET,
+    CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...backend.env,

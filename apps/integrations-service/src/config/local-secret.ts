@@ -3,11 +3,10 @@ import { constants } from 'node:fs';
 import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export const LOCAL_SECRET_FILE = 'auth-secret';
 const SECRET_BYTES = 32;
 
-export interface LocalAuthSecret {
-  /** The HS256 key. */
+export interface LocalSecret {
+  /** The secret's bytes. */
   readonly key: Uint8Array;
   /** Whether this call made the file (the first start on this data folder). */
   readonly created: boolean;
@@ -28,12 +27,13 @@ function decode(text: string, file: string): Uint8Array {
 }
 
 /**
- * Reads the data folder's token-signing secret, making it when it is missing. The file appears
+ * Reads a secret the service keeps in its data folder (the local token-signing key, the local
+ * credentials encryption key), making it when it is missing. The file appears
  * complete or not at all: it is written under a temporary name and hard-linked into place, which
  * fails when another process got there first, so two first starts agree on one secret.
  */
-export async function loadLocalAuthSecret(dataDir: string): Promise<LocalAuthSecret> {
-  const file = path.join(dataDir, LOCAL_SECRET_FILE);
+export async function loadLocalSecret(dataDir: string, fileName: string): Promise<LocalSecret> {
+  const file = path.join(dataDir, fileName);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   let created = false;
   try {
