@@ -16,3 +16,5 @@ export { createTestDatabase } from './lib/testing/test-databases';
 export type { TestDatabase, TestDatabaseOptions } from './lib/testing/test-databases';
 export { describeOnDatabases, useTestDatabase } from './lib/testing/describe-on-databases';
 export type { DatabaseTarget } from './lib/testing/describe-on-databases';
+export { sqlStatements } from './lib/sql/sql-statements';
+export type { SqlStatements } from './lib/sql/sql-statements';

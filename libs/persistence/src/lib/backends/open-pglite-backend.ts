@@ -1,19 +1,32 @@
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { DataSource } from 'typeorm';
 import { DataDirLock } from '../data-dir-lock';
 import type { DatabaseLogger } from '../database-options';
 import { IN_MEMORY_DATA_DIR } from '../database-options';
 import type { Backend } from './backend';
+import { pgTypes } from '../sql/timestamps';
 import { commonDataSourceOptions } from './data-source-options';
 
 interface PgliteNodePostgres {
   createPgConfig(pglite: PGlite): object;
 }
 
-// The subpath is published only through package.json "exports", which TypeScript's node10
-// resolution (this workspace's) does not read; Node and jest resolve it at run time.
-const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as PgliteNodePostgres;
+/**
+ * PGlite is loaded only when it is used: a service on PostgreSQL never pays for it at start.
+ * The node-postgres subpath is published only through package.json "exports", which TypeScript's
+ * node10 resolution (this workspace's) does not read; Node and jest resolve it at run time.
+ */
+function loadPglite(): {
+  PGlite: typeof PGlite;
+  createPgConfig: PgliteNodePostgres['createPgConfig'];
+} {
+  const { PGlite: pgliteClass } = require('@electric-sql/pglite') as {
+    PGlite: typeof PGlite;
+  };
+  const { createPgConfig } = require('@electric-sql/pglite/node-postgres') as PgliteNodePostgres;
+  return { PGlite: pgliteClass, createPgConfig };
+}
 
 export interface PgliteBackendOptions {
   readonly dataDir: string;
@@ -46,15 +59,16 @@ export async function openPgliteBackend(options: PgliteBackendOptions): Promise<
           stalePid,
         }),
       );
+  const { PGlite: PGliteClass, createPgConfig } = loadPglite();
   let pglite: PGlite | undefined;
   try {
-    pglite = await PGlite.create({
+    pglite = await PGliteClass.create({
       dataDir: lock === undefined ? IN_MEMORY_DATA_DIR : path.join(lock.dataDir, PGLITE_SUBDIR),
       ...(options.seed === undefined ? {} : { loadDataDir: options.seed }),
     });
     const dataSource = new DataSource({
       ...commonDataSourceOptions(options.schema),
-      extra: { ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0 },
+      extra: { ...createPgConfig(pglite), max: 1, idleTimeoutMillis: 0, types: pgTypes },
     });
     await dataSource.initialize();
     const instance = pglite;

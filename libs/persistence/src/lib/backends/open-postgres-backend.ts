@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { DatabaseLogger } from '../database-options';
 import type { Backend } from './backend';
+import { pgTypes } from '../sql/timestamps';
 import { commonDataSourceOptions } from './data-source-options';
 
 export interface PostgresBackendOptions {
@@ -27,6 +28,8 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
     poolSize: options.poolSize,
     connectTimeoutMS: options.connectTimeoutMs,
     applicationName: 'stellaops-integrations',
+    // UTC sessions, and timestamps read as ISO strings (see pgTypes).
+    extra: { options: '-c TimeZone=UTC', types: pgTypes },
     // An idle connection that breaks is dropped by the pool; say so rather than crash.
     poolErrorHandler: (error: unknown) =>
       options.logger?.warn('a pooled PostgreSQL connection failed', {

@@ -15,19 +15,19 @@ import { assertLimit } from './assert-limit';
 interface AuditRow {
   id: string;
   tenant_id: string;
-  occurred_at: Date;
+  occurred_at: string;
   actor: string;
   action: string;
   integration_id: string | null;
   details: Record<string, unknown>;
 }
 
-interface AuditStatements {
+export interface AuditStatements {
   readonly record: string;
   readonly list: string;
 }
 
-function buildStatements(tables: TableNames): AuditStatements {
+export function buildAuditStatements(tables: TableNames): AuditStatements {
   const t = tables.auditLog;
   return {
     record: `INSERT INTO ${t} ("tenant_id", "actor", "action", "integration_id", "details")
@@ -40,7 +40,7 @@ function buildStatements(tables: TableNames): AuditStatements {
   };
 }
 
-const statementsFor = perSchema(buildStatements);
+const statementsFor = perSchema(buildAuditStatements);
 
 function toEntry(row: AuditRow): AuditEntry {
   return {

@@ -16,7 +16,7 @@ interface EventRow {
   tenant_id: string;
   integration_id: string;
   type: string;
-  occurred_at: Date;
+  occurred_at: string;
   payload: LifecycleEvent['payload'];
 }
 
@@ -25,7 +25,7 @@ interface EventRow {
 // name this text output column and sort "10" before "9".
 const COLUMNS = `e."position"::text AS "position", e."id", e."tenant_id", e."integration_id", e."type", e."occurred_at", e."payload"`;
 
-interface OutboxStatements {
+export interface OutboxStatements {
   readonly append: string;
   readonly positionOf: string;
   readonly listAfter: string;
@@ -45,7 +45,7 @@ function appendLockKey(tables: TableNames): string {
   return digest.readBigInt64BE(0).toString();
 }
 
-function buildStatements(tables: TableNames): OutboxStatements {
+export function buildOutboxStatements(tables: TableNames): OutboxStatements {
   const t = tables.eventOutbox;
   return {
     append: `WITH "commit_order" AS (SELECT pg_advisory_xact_lock(${appendLockKey(tables)}))
@@ -62,7 +62,7 @@ function buildStatements(tables: TableNames): OutboxStatements {
   };
 }
 
-const statementsFor = perSchema(buildStatements);
+const statementsFor = perSchema(buildOutboxStatements);
 
 function toStoredEvent(row: EventRow): StoredEvent {
   return {

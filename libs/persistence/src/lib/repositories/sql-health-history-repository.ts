@@ -22,7 +22,7 @@ interface HealthHistoryRow {
   is_transient: boolean;
   message: string;
   duration_ms: number;
-  checked_at: Date;
+  checked_at: string;
   details: Record<string, unknown>;
 }
 

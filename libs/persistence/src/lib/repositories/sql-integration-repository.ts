@@ -42,13 +42,13 @@ interface IntegrationRow {
   credentials: unknown;
   status: string;
   health: string;
-  last_checked_at: Date | null;
+  last_checked_at: string | null;
   last_health_message: string | null;
   consecutive_failures: number;
   health_check_interval_seconds: number;
   tags: string[];
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
   created_by: string;
   updated_by: string;
   version: number;
@@ -84,7 +84,7 @@ function columns(alias?: string): string {
 const UNIQUE_NAME = 'uq_integrations_tenant_name';
 const PRIMARY_KEY = 'pk_integrations';
 
-interface IntegrationStatements {
+export interface IntegrationStatements {
   readonly insert: string;
   readonly findById: string;
   readonly list: string;
@@ -95,7 +95,7 @@ interface IntegrationStatements {
   readonly count: string;
 }
 
-function buildStatements(tables: TableNames): IntegrationStatements {
+export function buildIntegrationStatements(tables: TableNames): IntegrationStatements {
   const t = tables.integrations;
   const live = `"id" = $1 AND "tenant_id" = $2 AND "deleted_at" IS NULL`;
   return {
@@ -168,7 +168,7 @@ function buildStatements(tables: TableNames): IntegrationStatements {
   };
 }
 
-const statementsFor = perSchema(buildStatements);
+const statementsFor = perSchema(buildIntegrationStatements);
 
 /** The integration repository over SQL; rows are mapped straight to the core model. */
 export class SqlIntegrationRepository implements IntegrationRepository {
