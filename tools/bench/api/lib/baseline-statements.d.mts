@@ -1,0 +1,9 @@
+export interface BaselineStatements {
+  readonly insert: string;
+  readonly findById: string;
+  readonly list: string;
+  readonly appendEvent: string;
+  readonly recordAudit: string;
+}
+
+export function baselineStatements(schema: string): BaselineStatements;

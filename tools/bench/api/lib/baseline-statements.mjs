@@ -1,0 +1,17 @@
+import { sqlStatements } from '@stellaops/integrations-persistence';
+
+/**
+ * The statements the baseline runs: the persistence library's own (`sqlStatements`), so the bare
+ * server and the service send exactly the same SQL — `integrations.insert`, `findById` and `list`,
+ * and the two other writes of a registration's transaction (`events.append`, `audit.record`).
+ */
+export function baselineStatements(schema) {
+  const { integrations, outbox, audit } = sqlStatements(schema);
+  return {
+    insert: integrations.insert,
+    findById: integrations.findById,
+    list: integrations.list,
+    appendEvent: outbox.append,
+    recordAudit: audit.record,
+  };
+}
