@@ -20,7 +20,7 @@ if (build.status !== 0) {
 
 const service = spawn(
   process.execPath,
-  [path.join(root, 'apps/integrations-service/dist/main.js')],
+  [path.join(root, 'apps/integrations-service/dist/bundle/main.js')],
   {
     cwd: root,
     env,

@@ -47,18 +47,18 @@ export async function createApp(
     abortOnError: false,
   });
   if (options.docs ?? true) {
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('StellaOps Integrations')
-        .setDescription(
-          "The catalog of a tenant's external connections: register, test and check them.",
-        )
-        .setVersion('1')
-        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+    const config = new DocumentBuilder()
+      .setTitle('StellaOps Integrations')
+      .setDescription(
+        "The catalog of a tenant's external connections: register, test and check them.",
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+      .build();
+    // Built on the first request for the docs, not at start: scanning every route costs start-up time.
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+      jsonDocumentUrl: 'docs-json',
+    });
   }
   await app.init();
   return app;

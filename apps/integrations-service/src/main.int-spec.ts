@@ -9,7 +9,7 @@ import path from 'node:path';
  * but a data folder. `npm test` builds before jest runs; run `nx build integrations-service`
  * first when running this file alone.
  */
-const mainJs = path.resolve(__dirname, '..', 'dist', 'main.js');
+const mainJs = path.resolve(__dirname, '..', 'dist', 'bundle', 'main.js');
 
 interface Started {
   readonly child: ChildProcessWithoutNullStreams;
@@ -81,6 +81,44 @@ describe('the built service (npm start)', () => {
     expect(body.items.map((p) => p.provider)).toContain('in-memory');
     const ready = await fetch(`${url}/health/ready`);
     expect(ready.status).toBe(200);
+  });
+
+  it('serves the API and its OpenAPI document from the bundle as from the sources', async () => {
+    const { url, token } = service!;
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const created = await fetch(`${url}/api/v1/integrations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        name: 'bundled',
+        type: 'scm',
+        provider: 'in-memory',
+        endpoint: 'https://scm.example.test',
+        settings: {},
+        credentials: {},
+      }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const tested = await fetch(`${url}/api/v1/integrations/${id}/test`, {
+      method: 'POST',
+      headers: { authorization: headers.authorization },
+    });
+    expect(await tested.json()).toMatchObject({ success: true, status: 'healthy' });
+    const invalid = await fetch(`${url}/api/v1/integrations`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ name: '' }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('content-type')).toContain('application/problem+json');
+    const docs = await fetch(`${url}/docs-json`);
+    expect(docs.status).toBe(200);
+    const document = (await docs.json()) as { openapi: string; components: { schemas: object } };
+    expect(document.openapi).toMatch(/^3\./);
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['RegisterIntegrationDto', 'IntegrationDto', 'ProblemDetailsDto']),
+    );
   });
 
   it('refuses a second process on the same data folder with a clear message', async () => {

@@ -19,7 +19,7 @@ import { summarizeCpuProfile } from './lib/summarize-cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'main.js');
+const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'bundle', 'main.js');
 const baselineMain = path.join(here, 'baseline-server.mjs');
 const profilePreload = path.join(here, 'cpu-profile-preload.cjs');
 

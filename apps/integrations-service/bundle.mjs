@@ -1,0 +1,57 @@
+// Bundles the compiled service (tsc output, decorator metadata already emitted) into one file:
+// resolving and loading hundreds of small modules was most of the start-up time.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+// Left to Node at run time: packages that read files beside themselves (PGlite's WASM, Swagger
+// UI's assets), the plugins (loaded by package name, like third-party ones), TypeORM (its drivers
+// are chosen at run time), and the optional integrations Nest and TypeORM probe for and skip.
+const external = [
+  '@electric-sql/pglite',
+  '@stellaops/integrations-plugin-*',
+  'typeorm',
+  'swagger-ui-dist',
+  '@fastify/static',
+  'pg-native',
+  '@nestjs/microservices',
+  '@nestjs/websockets',
+  '@nestjs/platform-express',
+  '@nestjs/mongoose',
+  '@nestjs/sequelize',
+  '@nestjs/axios',
+  '@nestjs/graphql',
+  '@nestjs/apollo',
+  '@nestjs/cqrs',
+  '@mikro-orm/core',
+  '@grpc/grpc-js',
+  '@prisma/client',
+  '@fastify/view',
+  'class-transformer/storage',
+  'mongodb',
+  'ioredis',
+  'kafkajs',
+  'mqtt',
+  'nats',
+  'amqplib',
+  'amqp-connection-manager',
+];
+
+await build({
+  entryPoints: [path.join(here, 'dist', 'main.js')],
+  outfile: path.join(here, 'dist', 'bundle', 'main.js'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // Nest and the plugin loader match classes and logs by name.
+  keepNames: true,
+  sourcemap: true,
+  external,
+  // Resolve the workspace libraries as Node does (their tsc-built dist, with decorator metadata),
+  // not through tsconfig paths to their TypeScript sources, which esbuild would compile without it.
+  tsconfigRaw: {},
+  logLevel: 'warning',
+});
