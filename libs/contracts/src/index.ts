@@ -2,6 +2,7 @@ export * from './lib/contract-limits';
 export * from './lib/is-endpoint-url.validator';
 export * from './lib/is-string-record.validator';
 export * from './lib/trim.transform';
+export * from './lib/integration-field-rules';
 export * from './lib/dto-validator-options';
 export * from './lib/to-field-errors';
 export * from './lib/register-integration.dto';

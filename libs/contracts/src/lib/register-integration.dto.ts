@@ -1,22 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsObject, IsOptional, IsString, Length } from 'class-validator';
 import { ContractLimits } from './contract-limits';
-import { IsEndpointUrl } from './is-endpoint-url.validator';
+import { IntegrationFieldRules } from './integration-field-rules';
 import { IsStringRecord } from './is-string-record.validator';
-import { Trim, TrimEach } from './trim.transform';
-
-export const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
 
 /** The body of `POST /api/v1/integrations` and of `POST /api/v1/integrations/test` (a draft). */
 export class RegisterIntegrationDto {
@@ -26,10 +12,7 @@ export class RegisterIntegrationDto {
     maxLength: ContractLimits.nameMaxLength,
     example: 'github-main',
   })
-  @Trim()
-  @IsString()
-  @Length(1, ContractLimits.nameMaxLength)
-  @Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' })
+  @IntegrationFieldRules.name()
   name!: string;
 
   @ApiProperty({
@@ -55,9 +38,7 @@ export class RegisterIntegrationDto {
     maxLength: ContractLimits.endpointMaxLength,
     example: 'https://api.github.com',
   })
-  @IsString()
-  @Length(1, ContractLimits.endpointMaxLength)
-  @IsEndpointUrl()
+  @IntegrationFieldRules.endpoint()
   endpoint!: string;
 
   @ApiProperty({
@@ -86,9 +67,7 @@ export class RegisterIntegrationDto {
     maximum: ContractLimits.maxHealthCheckIntervalSeconds,
   })
   @IsOptional()
-  @IsInt()
-  @Min(ContractLimits.minHealthCheckIntervalSeconds)
-  @Max(ContractLimits.maxHealthCheckIntervalSeconds)
+  @IntegrationFieldRules.healthCheckIntervalSeconds()
   healthCheckIntervalSeconds?: number;
 
   @ApiPropertyOptional({
@@ -97,14 +76,6 @@ export class RegisterIntegrationDto {
     maxItems: ContractLimits.maxTags,
   })
   @IsOptional()
-  @TrimEach()
-  @IsArray()
-  @ArrayMaxSize(ContractLimits.maxTags)
-  @IsString({ each: true })
-  @Length(1, ContractLimits.tagMaxLength, { each: true })
-  @Matches(NO_CONTROL_CHARACTERS, {
-    each: true,
-    message: 'each of $property must not contain control characters',
-  })
+  @IntegrationFieldRules.tags()
   tags?: string[];
 }

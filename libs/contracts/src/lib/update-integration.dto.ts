@@ -1,23 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { IntegrationStatus } from '@stellaops/integrations-core';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-} from 'class-validator';
+import { IsIn, IsObject, IsOptional } from 'class-validator';
 import { ContractLimits } from './contract-limits';
-import { IsEndpointUrl } from './is-endpoint-url.validator';
+import { IntegrationFieldRules } from './integration-field-rules';
 import { IsStringRecord } from './is-string-record.validator';
-import { NO_CONTROL_CHARACTERS } from './register-integration.dto';
-import { Trim, TrimEach } from './trim.transform';
 
 /**
  * The statuses a caller may set. `disabled` takes a registration out of service (no polling, no
@@ -38,17 +24,12 @@ export type UserSettableStatus = (typeof USER_SETTABLE_STATUSES)[number];
 export class UpdateIntegrationDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: ContractLimits.nameMaxLength })
   @IsOptional()
-  @Trim()
-  @IsString()
-  @Length(1, ContractLimits.nameMaxLength)
-  @Matches(NO_CONTROL_CHARACTERS, { message: '$property must not contain control characters' })
+  @IntegrationFieldRules.name()
   name?: string;
 
   @ApiPropertyOptional({ maxLength: ContractLimits.endpointMaxLength })
   @IsOptional()
-  @IsString()
-  @Length(1, ContractLimits.endpointMaxLength)
-  @IsEndpointUrl()
+  @IntegrationFieldRules.endpoint()
   endpoint?: string;
 
   @ApiPropertyOptional({
@@ -83,21 +64,11 @@ export class UpdateIntegrationDto {
     maximum: ContractLimits.maxHealthCheckIntervalSeconds,
   })
   @IsOptional()
-  @IsInt()
-  @Min(ContractLimits.minHealthCheckIntervalSeconds)
-  @Max(ContractLimits.maxHealthCheckIntervalSeconds)
+  @IntegrationFieldRules.healthCheckIntervalSeconds()
   healthCheckIntervalSeconds?: number;
 
   @ApiPropertyOptional({ type: [String], maxItems: ContractLimits.maxTags })
   @IsOptional()
-  @TrimEach()
-  @IsArray()
-  @ArrayMaxSize(ContractLimits.maxTags)
-  @IsString({ each: true })
-  @Length(1, ContractLimits.tagMaxLength, { each: true })
-  @Matches(NO_CONTROL_CHARACTERS, {
-    each: true,
-    message: 'each of $property must not contain control characters',
-  })
+  @IntegrationFieldRules.tags()
   tags?: string[];
 }
