@@ -59,7 +59,10 @@ export interface IntegrationHealthUpdate {
   /** UTC ISO-8601. */
   readonly checkedAt: string;
   readonly success: boolean;
-  /** Also moves the registration's status (e.g. `pending` -> `active` after a passing test). */
+  /**
+   * Also moves the registration's status (e.g. `pending` -> `active` after a passing test), unless
+   * it is `disabled` when the row is locked: only a caller's update re-enables a registration.
+   */
   readonly integrationStatus?: IntegrationStatus;
 }
 

@@ -314,6 +314,19 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     ).resolves.toBeNull();
   });
 
+  it('never re-enables a registration disabled while its test ran', async () => {
+    const inserted = await repo().insert(record());
+    await repo().update(TENANT, inserted.id, { status: 'disabled', updatedBy: 'operator' }, 1);
+    const recorded = await repo().recordHealth(TENANT, inserted.id, {
+      status: 'healthy',
+      message: 'ok',
+      checkedAt: '2026-11-23T10:10:00.000Z',
+      success: true,
+      integrationStatus: 'active',
+    });
+    expect(recorded?.integration).toMatchObject({ status: 'disabled', health: 'healthy' });
+  });
+
   it('serializes concurrent health results on the row', async () => {
     const inserted = await repo().insert(record());
     const results = await Promise.all(

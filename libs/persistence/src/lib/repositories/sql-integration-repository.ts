@@ -151,6 +151,7 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
       RETURNING ${columns()}`,
     // The locked read of the previous health and the write are one statement, so concurrent
     // results each see the one before (a change is reported once).
+    // Under the row lock, a registration disabled while its test ran stays disabled.
     recordHealth: `WITH "previous" AS (
         SELECT "id", "health" FROM ${t} WHERE ${live} FOR UPDATE
       )
@@ -159,7 +160,7 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
         "last_health_message" = $4,
         "last_checked_at" = $5::timestamptz,
         "consecutive_failures" = CASE WHEN $6::boolean THEN 0 ELSE i."consecutive_failures" + 1 END,
-        "status" = COALESCE($7::text, i."status"),
+        "status" = CASE WHEN i."status" = 'disabled' THEN i."status" ELSE COALESCE($7::text, i."status") END,
         "next_check_at" = $5::timestamptz + make_interval(secs => i."health_check_interval_seconds")
       FROM "previous"
       WHERE i."id" = "previous"."id"
