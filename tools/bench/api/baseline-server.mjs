@@ -23,15 +23,39 @@ const sql = baselineStatements(schema);
 const ACTOR = 'bench';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const TIMESTAMPTZ_OID = 1184;
+const UTC_TEXT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?\+00$/;
+const timestamptzAsDate = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text');
+
+/**
+ * A timestamptz straight from PostgreSQL's UTC text to `toISOString()`'s form, with no Date in
+ * between. The persistence library reads timestamps this way (its `pgTypes`), so the ceiling
+ * must too: with pg's default Date parsing the baseline would do work the service does not.
+ */
+function isoFromText(text) {
+  const match = UTC_TEXT.exec(text);
+  if (match === null) return timestamptzAsDate(text).toISOString();
+  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
+}
+
 const pool = new pg.Pool({
   connectionString: env.DATABASE_URL,
   max: poolSize,
   application_name: 'stellaops-api-bench-baseline',
+  // As the service's pool: a UTC session, so that timestamps arrive as `...+00` text.
+  options: '-c TimeZone=UTC',
+  types: {
+    getTypeParser: (oid, format = 'text') =>
+      oid === TIMESTAMPTZ_OID && format === 'text'
+        ? isoFromText
+        : pg.types.getTypeParser(oid, format),
+  },
 });
 
-const iso = (value) => (value === null ? null : value.toISOString());
-
-/** The row as the service's JSON (persistence's mapping, then the DTO's); no credentials key is set. */
+/**
+ * The row as the service's JSON (persistence's mapping, then the DTO's); timestamps are already
+ * ISO strings, and no credentials key is set.
+ */
 function toIntegration(row) {
   return {
     id: row.id,
@@ -43,13 +67,13 @@ function toIntegration(row) {
     credentials: row.credentials,
     status: row.status,
     health: row.health,
-    lastCheckedAt: iso(row.last_checked_at),
+    lastCheckedAt: row.last_checked_at,
     lastHealthMessage: row.last_health_message,
     consecutiveFailures: row.consecutive_failures,
     healthCheckIntervalSeconds: row.health_check_interval_seconds,
     tags: row.tags,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
     createdBy: row.created_by,
     updatedBy: row.updated_by,
     version: row.version,

@@ -15,11 +15,19 @@ import { cpuDelta, cpuSnapshot } from './lib/cpu-usage.mjs';
 import { hs256Token } from './lib/hs256-token.mjs';
 import { freePort, NodeProcess, readMemory, waitForOk } from './lib/node-process.mjs';
 import { runLoad } from './lib/run-load.mjs';
+import { sourceMapFrames } from './lib/source-map-frames.mjs';
 import { summarizeCpuProfile } from './lib/summarize-cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'bundle', 'main.js');
+const defaultServiceMain = path.join(
+  root,
+  'apps',
+  'integrations-service',
+  'dist',
+  'bundle',
+  'main.js',
+);
 const baselineMain = path.join(here, 'baseline-server.mjs');
 const profilePreload = path.join(here, 'cpu-profile-preload.cjs');
 
@@ -43,6 +51,8 @@ const HELP = `usage: node tools/bench/api/run.mjs [options]
   --scenarios <list>      comma-separated: list,get,register (BENCH_SCENARIOS, all); 'none' skips
   --cold-start-runs <n>   cold starts per case, 0 to skip (BENCH_COLD_START_RUNS, 3)
   --service-env K=V       extra environment for the service (repeatable)
+  --service-main <file>   the service's entry point (BENCH_SERVICE_MAIN; default the bundle,
+                          apps/integrations-service/dist/bundle/main.js), e.g. to compare builds
   --profile               instead of the comparison, CPU-profile both servers for one round of
                           each scenario and print where the time goes
   --skip-build            do not run 'nx build integrations-service' first
@@ -62,6 +72,7 @@ function parseOptions() {
       scenarios: { type: 'string' },
       'cold-start-runs': { type: 'string' },
       'service-env': { type: 'string', multiple: true },
+      'service-main': { type: 'string' },
       profile: { type: 'boolean' },
       'skip-build': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -102,6 +113,9 @@ function parseOptions() {
     scenarios,
     coldStartRuns: Math.round(number('cold-start-runs', 'BENCH_COLD_START_RUNS', 3, 0)),
     serviceEnv,
+    serviceMain: path.resolve(
+      values['service-main'] ?? process.env.BENCH_SERVICE_MAIN ?? defaultServiceMain,
+    ),
     profile: values.profile === true,
     skipBuild: values['skip-build'] === true,
   };
@@ -212,7 +226,12 @@ async function startService(options, secret, { schema, dataDir, profileDir }) {
     env.BENCH_CPU_PROFILE_DIR = profileDir;
     nodeArgs.push('--require', profilePreload);
   }
-  const proc = NodeProcess.start(serviceMain, { env, nodeArgs, cwd: root, label: 'service' });
+  const proc = NodeProcess.start(options.serviceMain, {
+    env,
+    nodeArgs,
+    cwd: root,
+    label: 'service',
+  });
   const readyAt = await waitForOk(`http://127.0.0.1:${port}/health/ready`, proc);
   return { proc, port, url: `http://127.0.0.1:${port}`, readyMs: readyAt - proc.startedAt };
 }
@@ -626,7 +645,11 @@ async function profileScenario(scenario, options, context, target, profileDir, k
   const result = await runLoad({ ...common, seconds: options.duration, requests });
   target.proc.signal('SIGUSR2');
   const file = await waitForProfile(profileDir, known);
-  const summary = summarizeCpuProfile(JSON.parse(fs.readFileSync(file, 'utf8')));
+  const summary = summarizeCpuProfile(
+    JSON.parse(fs.readFileSync(file, 'utf8')),
+    25,
+    sourceMapFrames(),
+  );
   const keep = path.join(here, 'results', `${scenario}-${target.name}.cpuprofile`);
   fs.copyFileSync(file, keep);
   console.log(
@@ -754,7 +777,11 @@ async function writeResults(results) {
     parser: 'json',
   });
   fs.writeFileSync(file, text);
-  if (!results.options.profile) fs.writeFileSync(path.join(dir, 'latest.json'), text);
+  // latest.json holds the figures of the service as built and configured by default only.
+  const { profile, serviceMain, serviceEnv } = results.options;
+  const experiment =
+    path.resolve(root, serviceMain) !== defaultServiceMain || Object.keys(serviceEnv).length > 0;
+  if (!profile && !experiment) fs.writeFileSync(path.join(dir, 'latest.json'), text);
   console.log(`\nresults: ${path.relative(root, file)}`);
 }
 
@@ -771,8 +798,8 @@ async function main() {
   }
   try {
     if (!options.skipBuild) build();
-    if (!fs.existsSync(serviceMain))
-      throw new Error(`${serviceMain} is missing: build the service first`);
+    if (!fs.existsSync(options.serviceMain))
+      throw new Error(`${options.serviceMain} is missing: build the service first`);
     const secret = randomBytes(32).toString('hex');
     const cpus = os.cpus();
     const results = {
@@ -785,7 +812,11 @@ async function main() {
         node: process.version,
         postgres: await postgresVersion(options.databaseUrl),
       },
-      options: { ...options, databaseUrl: undefined },
+      options: {
+        ...options,
+        databaseUrl: undefined,
+        serviceMain: path.relative(root, options.serviceMain),
+      },
       coldStart: [],
       benchmark: undefined,
     };

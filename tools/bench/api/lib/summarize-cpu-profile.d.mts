@@ -19,4 +19,8 @@ export interface CpuProfileSummary {
 }
 
 export function areaOf(callFrame: CallFrame): string;
-export function summarizeCpuProfile(profile: CpuProfile, top?: number): CpuProfileSummary;
+export function summarizeCpuProfile(
+  profile: CpuProfile,
+  top?: number,
+  mapFrame?: (frame: CallFrame) => CallFrame,
+): CpuProfileSummary;

@@ -19,8 +19,9 @@ export function areaOf(callFrame) {
 /**
  * Self time per function and per area of a V8 .cpuprofile. Sample intervals come from
  * `timeDeltas` (sample i lasted until sample i+1), which is exact where `hitCount` is not.
+ * `mapFrame` may move a frame to its original source (a bundle's, through its source map).
  */
-export function summarizeCpuProfile(profile, top = 25) {
+export function summarizeCpuProfile(profile, top = 25, mapFrame = (frame) => frame) {
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map();
   const { samples, timeDeltas } = profile;
@@ -35,7 +36,7 @@ export function summarizeCpuProfile(profile, top = 25) {
   for (const [id, us] of selfUs) {
     const node = nodes.get(id);
     if (node === undefined) continue;
-    const frame = node.callFrame;
+    const frame = mapFrame(node.callFrame);
     const area = areaOf(frame);
     totalUs += us;
     if (frame.functionName !== '(idle)') busyUs += us;

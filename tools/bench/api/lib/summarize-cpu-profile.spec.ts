@@ -57,6 +57,15 @@ describe('summarizeCpuProfile', () => {
     expect(summary.areas.map((row) => row.area)).toEqual(['pg', 'apps/integrations-service']);
   });
 
+  it('attributes time to the frame that mapFrame gives', () => {
+    const summary = summarizeCpuProfile(profile, 25, (callFrame) =>
+      callFrame.functionName === 'handler'
+        ? { ...callFrame, url: 'file:///w/node_modules/fastify/lib/route.js' }
+        : callFrame,
+    );
+    expect(summary.areas.map((row) => row.area)).toEqual(['pg', 'fastify']);
+  });
+
   it('keeps only the top functions asked for', () => {
     expect(summarizeCpuProfile(profile, 1).functions).toHaveLength(1);
   });
