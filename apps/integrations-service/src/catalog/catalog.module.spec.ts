@@ -339,7 +339,6 @@ describe('CatalogModule over HTTP', () => {
       list: () => plugins,
       get: (type: string, provider: string) =>
         plugins.find((plugin) => plugin.type === type && plugin.provider === provider),
-      getByProvider: (provider: string) => plugins.find((plugin) => plugin.provider === provider),
     };
     const moduleRef = await Test.createTestingModule({
       imports: [

@@ -180,13 +180,6 @@ describe('PluginRegistry', () => {
     expect(registry.get('scm', 'nope')).toBeUndefined();
   });
 
-  it('finds a plugin by provider unless two types share the provider name', async () => {
-    const registry = await loadAll();
-    expect(registry.getByProvider('acme-reg')?.name).toBe('acme-registry');
-    expect(registry.getByProvider('shared')).toBeUndefined();
-    expect(registry.getByProvider('unknown')).toBeUndefined();
-  });
-
   it('refuses each bad package or plugin with a reason, in loading order', async () => {
     const registry = await loadAll();
     const refused = registry.refused();
@@ -234,8 +227,8 @@ describe('PluginRegistry', () => {
   it('loads the built-in in-memory plugin by package name with the default options', async () => {
     const registry = await createRegistry(defaultPluginLoaderOptions());
     expect(registry.refused()).toEqual([]);
-    const plugin = registry.getByProvider('in-memory');
-    expect(plugin?.type).toBe('scm');
+    const plugin = registry.get('scm', 'in-memory');
+    expect(plugin?.name).toBe('in-memory');
     expect(plugin?.manifest.contractVersion).toBe(CONTRACT_VERSION);
   });
 });

@@ -48,8 +48,6 @@ export class PluginRegistry implements OnModuleInit {
   private readonly logger = new Logger('Plugins');
   private readonly byKey = new Map<string, IntegrationConnectorPlugin>();
   private readonly sourceOf = new Map<IntegrationConnectorPlugin, string>();
-  /** `null` marks a provider name that two types share. */
-  private readonly byProvider = new Map<string, IntegrationConnectorPlugin | null>();
   private readonly refusals: RefusedPlugin[] = [];
   private sorted: readonly IntegrationConnectorPlugin[] = [];
 
@@ -86,14 +84,6 @@ export class PluginRegistry implements OnModuleInit {
     return this.byKey.get(keyOf(type, provider));
   }
 
-  /**
-   * The plugin of a provider name. Undefined when none has it, or when two integration types
-   * share it (then `get(type, provider)` tells them apart).
-   */
-  getByProvider(provider: string): IntegrationConnectorPlugin | undefined {
-    return this.byProvider.get(provider) ?? undefined;
-  }
-
   /** The packages and plugins refused at start, in loading order, with the reason. */
   refused(): readonly RefusedPlugin[] {
     return this.refusals;
@@ -123,7 +113,6 @@ export class PluginRegistry implements OnModuleInit {
     const source = `${packageName}#${label}`;
     this.byKey.set(key, plugin);
     this.sourceOf.set(plugin, source);
-    this.byProvider.set(plugin.provider, this.byProvider.has(plugin.provider) ? null : plugin);
     this.logger.log(`loaded plugin ${source} (type ${plugin.type}, provider ${plugin.provider})`);
   }
 

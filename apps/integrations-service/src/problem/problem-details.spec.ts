@@ -2,7 +2,6 @@ import { BadRequestException, NotFoundException } from '@nestjs/common';
 import {
   ConflictError,
   InputError,
-  NotAllowedError,
   NotFoundError,
   PreconditionFailedError,
 } from '@stellaops/integrations-core';
@@ -26,7 +25,6 @@ describe('toProblemDetails', () => {
     [new NotFoundError('integration not found'), 404],
     [new ConflictError('name taken'), 409],
     [new PreconditionFailedError('stale'), 412],
-    [new NotAllowedError('no'), 403],
     [new NotFoundException(), 404],
     [new BadRequestException('bad'), 400],
     [Object.assign(new Error('x'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE' }), 413],

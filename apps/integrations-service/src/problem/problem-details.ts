@@ -38,7 +38,6 @@ const DOMAIN_STATUS: Record<DomainError['kind'], [number, string]> = {
   'not-found': [404, 'not-found'],
   conflict: [409, 'conflict'],
   'precondition-failed': [412, 'precondition-failed'],
-  'not-allowed': [403, 'not-allowed'],
 };
 
 // Fastify's own errors (body parsing and limits), by code.

@@ -36,18 +36,6 @@ export const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS = 300;
 export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 30;
 export const MAX_HEALTH_CHECK_INTERVAL_SECONDS = 86_400;
 
-/** What a caller supplies to register an integration. */
-export interface IntegrationDraft {
-  readonly name: string;
-  readonly type: IntegrationType;
-  readonly provider: IntegrationProvider;
-  readonly endpoint: string;
-  readonly settings: Readonly<Record<string, unknown>>;
-  readonly credentials: Readonly<Record<string, string>>;
-  readonly healthCheckIntervalSeconds?: number;
-  readonly tags?: readonly string[];
-}
-
 /** A partial update; `type` and `provider` are fixed at registration. */
 export interface IntegrationPatch {
   readonly name?: string;

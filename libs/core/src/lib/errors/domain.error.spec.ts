@@ -2,7 +2,6 @@ import { ConflictError } from './conflict.error';
 import { DomainError } from './domain.error';
 import type { DomainErrorKind } from './domain.error';
 import { InputError } from './input.error';
-import { NotAllowedError } from './not-allowed.error';
 import { NotFoundError } from './not-found.error';
 import { PreconditionFailedError } from './precondition-failed.error';
 
@@ -10,7 +9,6 @@ describe('domain errors', () => {
   it.each([
     [ConflictError, 'ConflictError', 'conflict'],
     [InputError, 'InputError', 'input'],
-    [NotAllowedError, 'NotAllowedError', 'not-allowed'],
     [NotFoundError, 'NotFoundError', 'not-found'],
     [PreconditionFailedError, 'PreconditionFailedError', 'precondition-failed'],
   ] as const)('%p has its name and kind', (ErrorClass, name, kind: DomainErrorKind) => {

@@ -1,6 +1,5 @@
 /** The business errors of the catalog. The service translates each kind to HTTP in one place. */
-export type DomainErrorKind =
-  'input' | 'not-found' | 'conflict' | 'precondition-failed' | 'not-allowed';
+export type DomainErrorKind = 'input' | 'not-found' | 'conflict' | 'precondition-failed';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
