@@ -2,6 +2,7 @@ export * from './lib/vocabulary';
 export * from './lib/integration';
 export * from './lib/lifecycle-event';
 export * from './lib/auth-ref';
+export * from './lib/uuid';
 export * from './lib/errors/domain.error';
 export * from './lib/errors/input.error';
 export * from './lib/errors/not-found.error';
