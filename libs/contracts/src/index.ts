@@ -17,5 +17,6 @@ export * from './lib/integration-health.dto';
 export * from './lib/provider.dto';
 export * from './lib/provider-list.dto';
 export * from './lib/lifecycle-event.dto';
+export * from './lib/list-events-query.dto';
 export * from './lib/event-list.dto';
 export * from './lib/problem-details.dto';

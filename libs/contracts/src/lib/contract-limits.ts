@@ -20,4 +20,6 @@ export const ContractLimits = {
   maxListLimit: 500,
   defaultHistoryLimit: 20,
   maxHistoryLimit: 100,
+  defaultEventLimit: 100,
+  maxEventLimit: 500,
 } as const;
