@@ -1,8 +1,6 @@
 import type { PipeTransform } from '@nestjs/common';
 import { Injectable } from '@nestjs/common';
-import { NotFoundError } from '@stellaops/integrations-core';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid, NotFoundError } from '@stellaops/integrations-core';
 
 /** The one answer for an id that names no registration of the caller's tenant, whatever the reason. */
 export function integrationNotFound(): NotFoundError {
@@ -16,7 +14,7 @@ export function integrationNotFound(): NotFoundError {
 @Injectable()
 export class IntegrationIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!UUID.test(value)) throw integrationNotFound();
+    if (!isUuid(value)) throw integrationNotFound();
     return value.toLowerCase();
   }
 }

@@ -1,8 +1,7 @@
-import { InputError } from '@stellaops/integrations-core';
+import { InputError, isUuid } from '@stellaops/integrations-core';
 import type { IntegrationCursor } from '@stellaops/integrations-persistence';
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_CURSOR_LENGTH = 1024;
 
 /** The opaque `nextCursor` of a page: the last item's name and id, base64url-encoded JSON. */
@@ -27,7 +26,7 @@ export function decodeListCursor(cursor: string): IntegrationCursor {
   }
   if (typeof decoded !== 'object' || decoded === null) throw invalidCursor();
   const { n: name, i: id } = decoded as { n?: unknown; i?: unknown };
-  if (typeof name !== 'string' || name === '' || typeof id !== 'string' || !UUID.test(id)) {
+  if (typeof name !== 'string' || name === '' || !isUuid(id)) {
     throw invalidCursor();
   }
   return { name, id };
