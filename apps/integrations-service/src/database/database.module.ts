@@ -4,6 +4,7 @@ import { Database } from '@stellaops/integrations-persistence';
 import { loadLocalSecret } from '../config/local-secret';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
+import { databaseLogger } from './database-logger';
 
 export const LOCAL_CREDENTIALS_KEY_FILE = 'credentials-key';
 
@@ -42,10 +43,7 @@ async function credentialsKey(config: ServiceConfig, logger: Logger): Promise<st
           ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
           ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
           dataDir: config.dataDir,
-          logger: {
-            info: (message: string) => logger.log(message),
-            warn: (message: string) => logger.warn(message),
-          },
+          logger: databaseLogger(logger),
         });
       },
     },
