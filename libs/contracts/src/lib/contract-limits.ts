@@ -20,6 +20,8 @@ export const ContractLimits = {
   maxListLimit: 500,
   defaultHistoryLimit: 20,
   maxHistoryLimit: 100,
+  /** Levels of objects and arrays a JSON body may nest (the body itself is level 1). */
+  maxJsonDepth: 32,
   defaultEventLimit: 100,
   maxEventLimit: 500,
 } as const;

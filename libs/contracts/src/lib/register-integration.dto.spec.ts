@@ -48,7 +48,10 @@ describe('RegisterIntegrationDto', () => {
     expect(check({ ...valid, name: 'x'.repeat(200) }).errors).toEqual([]);
     const control = check({ ...valid, name: 'a\u0007b' });
     expect(control.errors).toEqual([
-      { path: '/name', message: 'must not contain control characters' },
+      {
+        path: '/name',
+        message: 'must not contain control, format (bidi, zero-width) or separator characters',
+      },
     ]);
     expect(check({ ...valid, name: 'a\nb' }).paths).toEqual(['/name']);
   });
@@ -110,6 +113,13 @@ describe('RegisterIntegrationDto', () => {
     expect(check({ ...valid, tags: ['x'.repeat(65)] }).paths).toEqual(['/tags']);
     expect(check({ ...valid, tags: [1] }).paths).toContain('/tags');
     expect(check({ ...valid, tags: 'prod' }).paths).toContain('/tags');
+  });
+
+  it('refuses null for the optional fields too', () => {
+    expect(check({ ...valid, tags: null }).paths).toEqual(['/tags']);
+    expect(check({ ...valid, healthCheckIntervalSeconds: null }).paths).toEqual([
+      '/healthCheckIntervalSeconds',
+    ]);
   });
 
   it('refuses properties it does not declare', () => {

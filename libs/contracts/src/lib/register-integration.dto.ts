@@ -1,13 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, Length } from 'class-validator';
+import { IsObject, IsString, Length } from 'class-validator';
 import { ContractLimits } from './contract-limits';
 import { IntegrationFieldRules } from './integration-field-rules';
+import { IsOptionalNotNull } from './is-optional-not-null.validator';
 import { IsStringRecord } from './is-string-record.validator';
 
 /** The body of `POST /api/v1/integrations` and of `POST /api/v1/integrations/test` (a draft). */
 export class RegisterIntegrationDto {
   @ApiProperty({
-    description: 'Unique within the tenant; trimmed.',
+    description:
+      'Unique within the tenant; trimmed and normalised to NFC; no control, format (bidi, zero-width) or separator characters.',
     minLength: 1,
     maxLength: ContractLimits.nameMaxLength,
     example: 'github-main',
@@ -62,20 +64,21 @@ export class RegisterIntegrationDto {
   credentials: Record<string, string> = {};
 
   @ApiPropertyOptional({
-    description: 'Seconds between health checks (default 300).',
+    description: 'Seconds between health checks (default 300). Not null.',
     minimum: ContractLimits.minHealthCheckIntervalSeconds,
     maximum: ContractLimits.maxHealthCheckIntervalSeconds,
   })
-  @IsOptional()
   @IntegrationFieldRules.healthCheckIntervalSeconds()
+  @IsOptionalNotNull('leave the field out for the default interval')
   healthCheckIntervalSeconds?: number;
 
   @ApiPropertyOptional({
-    description: 'Free labels, trimmed, de-duplicated and sorted.',
+    description:
+      'Free labels, trimmed, normalised to NFC, de-duplicated and sorted; the same characters as a name. Not null.',
     type: [String],
     maxItems: ContractLimits.maxTags,
   })
-  @IsOptional()
   @IntegrationFieldRules.tags()
+  @IsOptionalNotNull('leave the field out, or send [], for no tags')
   tags?: string[];
 }

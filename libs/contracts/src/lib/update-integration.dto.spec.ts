@@ -48,6 +48,22 @@ describe('UpdateIntegrationDto', () => {
     expect(check({ endpoint: 'not a url' }).paths).toEqual(['/endpoint']);
     expect(check({ credentials: { token: 1 } }).paths).toEqual(['/credentials']);
     expect(check({ healthCheckIntervalSeconds: 1 }).paths).toEqual(['/healthCheckIntervalSeconds']);
-    expect(check({ settings: null }).paths).toEqual([]);
+  });
+
+  it.each([
+    'name',
+    'endpoint',
+    'settings',
+    'credentials',
+    'status',
+    'healthCheckIntervalSeconds',
+    'tags',
+  ])('refuses %s: null, with a message saying what to send instead', (field) => {
+    const errors = toFieldErrors(
+      validateSync(plainToInstance(UpdateIntegrationDto, { [field]: null }), DTO_VALIDATOR_OPTIONS),
+    );
+    expect(errors).toEqual([
+      { path: `/${field}`, message: expect.stringMatching(/^must not be null: /) },
+    ]);
   });
 });

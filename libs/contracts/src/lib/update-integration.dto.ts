@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { IntegrationStatus } from '@stellaops/integrations-core';
-import { IsIn, IsObject, IsOptional } from 'class-validator';
+import { IsIn, IsObject } from 'class-validator';
 import { ContractLimits } from './contract-limits';
 import { IntegrationFieldRules } from './integration-field-rules';
+import { IsOptionalNotNull } from './is-optional-not-null.validator';
 import { IsStringRecord } from './is-string-record.validator';
 
 /**
@@ -19,56 +20,69 @@ export type UserSettableStatus = (typeof USER_SETTABLE_STATUSES)[number];
 /**
  * The body of `PATCH /api/v1/integrations/{id}`: every field optional, only the fields sent
  * change. `type` and `provider` are fixed at registration; any property not listed here is refused.
- * `settings` and `credentials` replace the stored objects as a whole.
+ * `settings` and `credentials` replace the stored objects as a whole. No field may be `null`: this
+ * is not a JSON merge patch, so `null` would be ambiguous; each field's message says what to send.
  */
 export class UpdateIntegrationDto {
-  @ApiPropertyOptional({ minLength: 1, maxLength: ContractLimits.nameMaxLength })
-  @IsOptional()
+  @ApiPropertyOptional({
+    description: 'Trimmed and normalised to NFC. Not null.',
+    minLength: 1,
+    maxLength: ContractLimits.nameMaxLength,
+  })
   @IntegrationFieldRules.name()
+  @IsOptionalNotNull('a registration always has a name; leave the field out to keep it')
   name?: string;
 
-  @ApiPropertyOptional({ maxLength: ContractLimits.endpointMaxLength })
-  @IsOptional()
+  @ApiPropertyOptional({ description: 'Not null.', maxLength: ContractLimits.endpointMaxLength })
   @IntegrationFieldRules.endpoint()
+  @IsOptionalNotNull('a registration always has an endpoint; leave the field out to keep it')
   endpoint?: string;
 
   @ApiPropertyOptional({
-    description: 'Replaces the settings; validated against the provider settings schema.',
+    description:
+      'Replaces the settings; validated against the provider settings schema. Not null: send {} for none.',
     type: 'object',
     additionalProperties: true,
   })
-  @IsOptional()
   @IsObject()
+  @IsOptionalNotNull('send {} for no settings, or leave the field out to keep them')
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional({
-    description: 'Replaces the credential references (slot -> AuthRef URI).',
+    description:
+      'Replaces the credential references (slot -> AuthRef URI). Not null: send {} for none.',
     type: 'object',
     additionalProperties: { type: 'string' },
   })
-  @IsOptional()
   @IsStringRecord(ContractLimits.maxCredentialSlots)
+  @IsOptionalNotNull('send {} for no credentials, or leave the field out to keep them')
   credentials?: Record<string, string>;
 
   @ApiPropertyOptional({
     description:
-      "'disabled' takes the registration out of service, 'active' puts it back. 'pending' and 'failed' are set by connection tests only.",
+      "'disabled' takes the registration out of service, 'active' puts it back. 'pending' and 'failed' are set by connection tests only. Not null.",
     enum: USER_SETTABLE_STATUSES,
   })
-  @IsOptional()
   @IsIn(USER_SETTABLE_STATUSES)
+  @IsOptionalNotNull("send 'active' or 'disabled', or leave the field out to keep the status")
   status?: UserSettableStatus;
 
   @ApiPropertyOptional({
+    description: 'Not null: send 300 for the default interval.',
     minimum: ContractLimits.minHealthCheckIntervalSeconds,
     maximum: ContractLimits.maxHealthCheckIntervalSeconds,
   })
-  @IsOptional()
   @IntegrationFieldRules.healthCheckIntervalSeconds()
+  @IsOptionalNotNull('send a number of seconds (300 is the default), or leave the field out')
   healthCheckIntervalSeconds?: number;
 
-  @ApiPropertyOptional({ type: [String], maxItems: ContractLimits.maxTags })
-  @IsOptional()
+  @ApiPropertyOptional({
+    description:
+      'Replaces the tags (trimmed, NFC, de-duplicated, sorted). Not null: send [] for none.',
+    type: [String],
+    maxItems: ContractLimits.maxTags,
+  })
   @IntegrationFieldRules.tags()
+  @IsOptionalNotNull('send [] to remove every tag, or leave the field out to keep them')
   tags?: string[];
 }
