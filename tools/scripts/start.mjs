@@ -4,9 +4,17 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureProjectNode, projectPath } from './project-node.mjs';
+
+ensureProjectNode(import.meta.url);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const env = { ...process.env, NX_DAEMON: process.env.NX_DAEMON ?? 'false', NX_NO_CLOUD: 'true' };
+const env = {
+  ...process.env,
+  PATH: projectPath(),
+  NX_DAEMON: process.env.NX_DAEMON ?? 'false',
+  NX_NO_CLOUD: 'true',
+};
 
 const build = spawnSync(
   path.join(root, 'node_modules', '.bin', 'nx'),

@@ -6,9 +6,19 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureProjectNode, projectPath } from './project-node.mjs';
+
+ensureProjectNode(import.meta.url);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' };
+const env = {
+  ...process.env,
+  PATH: projectPath(),
+  NX_DAEMON: 'false',
+  NX_NO_CLOUD: 'true',
+  FORCE_COLOR: '0',
+};
+console.log(`=== node ${process.version}`);
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
 
 const checks = [
