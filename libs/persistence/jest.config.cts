@@ -3,6 +3,6 @@ module.exports = {
   preset: '../../jest.preset.js',
   rootDir: __dirname,
   coverageDirectory: '../../coverage/libs/persistence',
-  // A first PGlite cluster takes seconds to create (and more on a busy machine).
+  // The first test of a process starts its embedded PostgreSQL (initdb: about a second, more on a busy machine).
   testTimeout: 60_000,
 };

@@ -83,7 +83,7 @@ describe('list pagination over HTTP', () => {
     return { names: seen, pages };
   }
 
-  // Byte order, the same on PostgreSQL and PGlite whatever the server's locale.
+  // Byte order, the same on every PostgreSQL whatever the server's locale.
   const byteOrder = (a: string, b: string): number => (Buffer.from(a) < Buffer.from(b) ? -1 : 1);
 
   it.each([1, 7, 50, 500])(

@@ -6,7 +6,7 @@ import { signToken, startTestApp } from '../testing/test-app';
 
 /**
  * The v1 HTTP contract end to end: the real service on a loopback port, over real HTTP, on a
- * fresh PostgreSQL schema (CI) or PGlite (local runs without TEST_DATABASE_URL).
+ * fresh PostgreSQL schema: TEST_DATABASE_URL's server (CI), or the test process's embedded one.
  */
 const PROBLEM = 'application/problem+json';
 
@@ -80,7 +80,6 @@ describe('catalog v1 over HTTP', () => {
     it('stores credential references encrypted at rest', async () => {
       const created = await t.request('POST', '/api/v1/integrations', { body: draft() });
       expect(created.status).toBe(201);
-      if (t.backend.kind !== 'postgres') return;
       const client = new Client({ connectionString: t.backend.env['DATABASE_URL'] });
       await client.connect();
       try {

@@ -1,10 +1,11 @@
 import { startTestApp } from '../testing/test-app';
 
-describe('the embedded database (PGlite) across a restart', () => {
+describe('the embedded PostgreSQL across a restart', () => {
   it('keeps registrations, versions and events', async () => {
-    let t = await startTestApp({ prefer: 'pglite' });
+    let t = await startTestApp({ prefer: 'embedded' });
     try {
-      expect(t.backend.kind).toBe('pglite');
+      expect(t.backend.kind).toBe('embedded');
+      expect(t.database.kind).toBe('embedded');
       const created = await t.request('POST', '/api/v1/integrations', {
         body: {
           name: 'survives-restart',

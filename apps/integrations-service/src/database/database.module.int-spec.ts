@@ -27,6 +27,7 @@ describe('DatabaseModule', () => {
       CREDENTIALS_ENCRYPTION_KEY: CREDENTIALS_KEY,
       LOG_LEVEL: 'silent',
     });
+    const databaseKind = backend.kind === 'embedded' ? 'embedded' : 'postgres';
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), DatabaseModule],
     }).compile();
@@ -34,8 +35,8 @@ describe('DatabaseModule', () => {
 
     expect(log).toHaveBeenCalledWith(
       expect.objectContaining({
-        message: `database opened (${backend.kind})`,
-        kind: backend.kind,
+        message: `database opened (${databaseKind})`,
+        kind: databaseKind,
         credentialsEncrypted: true,
       }),
     );

@@ -25,7 +25,7 @@ async function credentialsKey(config: ServiceConfig, logger: Logger): Promise<st
 }
 
 /**
- * Opens the catalog's database once (PostgreSQL with DATABASE_URL, otherwise embedded PGlite in
+ * Opens the catalog's database once (PostgreSQL with DATABASE_URL, otherwise an embedded PostgreSQL in
  * the data folder), runs pending migrations, and closes it at shutdown. Other modules inject
  * `Database` and use its repositories and `transaction`.
  */

@@ -107,7 +107,7 @@ async function listen(
 }
 
 export async function startTestApp(
-  options: { env?: Record<string, string>; prefer?: 'pglite'; backend?: TestBackend } = {},
+  options: { env?: Record<string, string>; prefer?: 'embedded'; backend?: TestBackend } = {},
 ): Promise<TestApp> {
   const backend = options.backend ?? (await createTestBackend(options.prefer));
   try {

@@ -73,8 +73,9 @@ function createExclusive(file: string, content: string): boolean {
 
 /**
  * An exclusive claim on a data folder: `<dataDir>/.lock`, created atomically with this process's
- * pid. PGlite is one process's embedded database; a second process writing the same folder loses
- * data silently, so it is refused instead. A lock whose process is gone is taken over.
+ * pid. The folder's embedded PostgreSQL belongs to one service process, which starts and stops
+ * it; a second process is refused with a clear message. A lock whose process is gone is taken
+ * over (and the next start stops any server it left running).
  */
 export class DataDirLock {
   private released = false;

@@ -4,16 +4,16 @@ export interface DatabaseLogger {
   warn(message: string, fields?: object): void;
 }
 
-/** In-memory PGlite: nothing is kept, nothing is locked. For tests and throw-away runs. */
+/** An embedded database in a temporary folder that closing removes. For throw-away runs. */
 export const IN_MEMORY_DATA_DIR = 'memory://';
 
 export interface DatabaseOptions {
-  /** A postgres:// URL. Without it, the catalog runs on embedded PGlite in `dataDir`. */
+  /** A postgres:// URL. Without it, the catalog runs on an embedded PostgreSQL in `dataDir`. */
   readonly databaseUrl?: string | undefined;
   /**
-   * The data folder (default `./.data`): PGlite's cluster lives in `<dataDir>/pglite` and the
-   * folder is locked to one process through `<dataDir>/.lock`. `memory://` runs PGlite in memory.
-   * Ignored with `databaseUrl`.
+   * The data folder (default `./.data`): the embedded PostgreSQL cluster lives in
+   * `<dataDir>/postgres`, its socket in `<dataDir>/run`, and the folder is locked to one process
+   * through `<dataDir>/.lock`. `memory://` uses a temporary folder. Ignored with `databaseUrl`.
    */
   readonly dataDir?: string | undefined;
   /** The PostgreSQL schema of the catalog's tables (created if missing); default `public`. */
@@ -27,10 +27,17 @@ export interface DatabaseOptions {
    * with AES-256-GCM. Without it the map is stored as plain jsonb.
    */
   readonly encryptionKey?: string | undefined;
-  /** PostgreSQL connections per replica (default 10). PGlite always has exactly one. */
+  /** PostgreSQL connections per replica (default 10). */
   readonly poolSize?: number | undefined;
-  /** How long to wait for a PostgreSQL connection (default 5000 ms). */
+  /** How long to wait to open a connection or get one from the pool (default 5000 ms). */
   readonly connectTimeoutMs?: number | undefined;
+  /** The server cancels a statement that runs longer (default 5000 ms; migrations are exempt). */
+  readonly statementTimeoutMs?: number | undefined;
+  /**
+   * The client stops waiting for an answer after this long (default 7000 ms): what bounds a call
+   * when the server cannot be reached at all. Keep it above `statementTimeoutMs`.
+   */
+  readonly queryTimeoutMs?: number | undefined;
   readonly logger?: DatabaseLogger | undefined;
 }
 
@@ -39,3 +46,5 @@ export const DEFAULT_SCHEMA = 'public';
 export const DEFAULT_HEALTH_HISTORY_LIMIT = 100;
 export const DEFAULT_POOL_SIZE = 10;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 7000;

@@ -4,6 +4,7 @@ import type { LifecycleEvent } from '@stellaops/integrations-core';
 import { backendOf, Database } from './database';
 import type { NewIntegrationRecord } from './repositories/integration-repository';
 import { describeOnDatabases, useTestDatabase } from './testing/describe-on-databases';
+import { startTcpRelay } from './testing/tcp-relay';
 
 const TENANT = 'tenant-a';
 
@@ -133,39 +134,7 @@ describeOnDatabases('Database', (target) => {
     await expect(db().close()).resolves.toBeUndefined();
   });
 
-  if (target.kind === 'pglite') {
-    it('runs one transaction at a time on the single PGlite connection', async () => {
-      const trace: string[] = [];
-      await Promise.all(
-        [1, 2, 3, 4].map((n) =>
-          db().transaction(async (uow) => {
-            trace.push(`begin ${n}`);
-            await uow.integrations.insert(record(`serial-${n}`));
-            await delay(5);
-            await uow.integrations.count(TENANT);
-            trace.push(`end ${n}`);
-          }),
-        ),
-      );
-      for (let i = 0; i < trace.length; i += 2) {
-        const begin = trace[i]?.replace('begin', '');
-        expect(trace[i + 1]).toBe(`end${begin}`);
-      }
-      await expect(db().integrations.count(TENANT)).resolves.toBe(4);
-    });
-
-    it('answers a ping with false when the connection stays busy past the timeout', async () => {
-      let release: () => void = () => undefined;
-      const busy = db().transaction(() => new Promise<void>((resolve) => (release = resolve)));
-      await delay(20);
-      await expect(db().ping(100)).resolves.toBe(false);
-      release();
-      await busy;
-      await expect(db().ping()).resolves.toBe(true);
-    });
-  }
-
-  if (target.kind === 'postgres') {
+  {
     it('hands out event positions in commit order across connections', async () => {
       let finishFirst: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => (finishFirst = resolve));
@@ -188,35 +157,55 @@ describeOnDatabases('Database', (target) => {
     });
 
     it('answers a ping with false when PostgreSQL goes away', async () => {
-      const upstream = new URL(current().url ?? '');
-      const sockets = new Set<net.Socket>();
-      const proxy = net.createServer((client) => {
-        const server = net.connect(Number(upstream.port || 5432), upstream.hostname);
-        sockets.add(client).add(server);
-        client.pipe(server).pipe(client);
-        const drop = () => {
-          client.destroy();
-          server.destroy();
-        };
-        client.on('error', drop).on('close', drop);
-        server.on('error', drop).on('close', drop);
-      });
-      await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-      const { port } = proxy.address() as net.AddressInfo;
-      const viaProxy = new URL(upstream);
-      viaProxy.host = `127.0.0.1:${port}`;
+      const relay = await startTcpRelay(current().url);
       const database = await Database.open({
-        databaseUrl: viaProxy.toString(),
-        schema: current().schema ?? 'public',
+        databaseUrl: relay.url,
+        schema: current().schema,
         connectTimeoutMs: 500,
       });
       try {
         await expect(database.ping(1000)).resolves.toBe(true);
-        proxy.close();
-        for (const socket of sockets) socket.destroy();
+        await relay.close();
         await expect(database.ping(1000)).resolves.toBe(false);
       } finally {
         await database.close();
+      }
+    });
+
+    it('bounds every call when the network drops packets, and recovers when it heals', async () => {
+      const relay = await startTcpRelay(current().url);
+      const database = await Database.open({
+        databaseUrl: relay.url,
+        schema: current().schema,
+        poolSize: 2,
+        connectTimeoutMs: 500,
+        statementTimeoutMs: 400,
+        queryTimeoutMs: 600,
+      });
+      try {
+        await database.integrations.insert(record('before'));
+        relay.setMode('partition');
+        const started = Date.now();
+        const calls = await Promise.allSettled([
+          database.integrations.count(TENANT),
+          database.integrations.count(TENANT),
+          database.integrations.count(TENANT),
+          database.transaction((uow) => uow.integrations.insert(record('during'))),
+        ]);
+        expect(Date.now() - started).toBeLessThan(5_000);
+        for (const call of calls) expect(call.status).toBe('rejected');
+        // Healed: the pool drops the connections whose answers never came and opens new ones.
+        relay.setMode('pass');
+        let count: number | undefined;
+        for (let attempt = 0; attempt < 50 && count === undefined; attempt++) {
+          count = await database.integrations.count(TENANT).catch(() => undefined);
+          if (count === undefined) await delay(100);
+        }
+        expect(count).toBe(1);
+      } finally {
+        relay.setMode('pass');
+        await database.close();
+        await relay.close();
       }
     });
   }

@@ -1,9 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import path from 'node:path';
+import type { DataSource } from 'typeorm';
 import { MigrationExecutor } from 'typeorm';
 import type { Backend, DatabaseKind } from './backends/backend';
-import type { PgliteBackend } from './backends/open-pglite-backend';
-import { openPgliteBackend } from './backends/open-pglite-backend';
+import { openEmbeddedBackend } from './backends/open-embedded-backend';
+import type { PostgresTimeouts } from './backends/open-postgres-backend';
 import { openPostgresBackend } from './backends/open-postgres-backend';
 import { CredentialsCodec } from './credentials-codec';
 import type { DatabaseLogger, DatabaseOptions } from './database-options';
@@ -12,7 +13,9 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_HEALTH_HISTORY_LIMIT,
   DEFAULT_POOL_SIZE,
+  DEFAULT_QUERY_TIMEOUT_MS,
   DEFAULT_SCHEMA,
+  DEFAULT_STATEMENT_TIMEOUT_MS,
   IN_MEMORY_DATA_DIR,
 } from './database-options';
 import type { AuditLogRepository } from './repositories/audit-log-repository';
@@ -42,17 +45,11 @@ interface DatabaseSettings {
   readonly logger: DatabaseLogger | undefined;
 }
 
-/** Internal ways in, for this library's test helpers; not exported from the package. */
-export interface OpenInternals {
-  /** Start a new PGlite cluster from this data-folder dump. */
-  readonly pgliteSeed?: Blob;
-}
-
 const backends = new WeakMap<Database, Backend>();
 
 /**
- * The catalog's database: PostgreSQL when a URL is given, otherwise embedded PGlite in a locked
- * data folder. Repositories return core models; entities never leave this library.
+ * The catalog's database: PostgreSQL when a URL is given, otherwise an embedded PostgreSQL server
+ * in a locked data folder. Repositories return core models; entities never leave this library.
  */
 export class Database {
   readonly kind: DatabaseKind;
@@ -80,34 +77,29 @@ export class Database {
     this.audit = root.audit;
   }
 
-  /** Opens (and by default migrates) the database; throws DataDirLockedError when PGlite's folder is taken. */
-  static open(options: DatabaseOptions): Promise<Database> {
-    return Database.openWith(options, {});
-  }
-
-  /** @internal */
-  static async openWith(options: DatabaseOptions, internals: OpenInternals): Promise<Database> {
+  /**
+   * Opens (and by default migrates) the database; throws DataDirLockedError when the embedded
+   * database's folder is taken.
+   */
+  static async open(options: DatabaseOptions): Promise<Database> {
     const schema = assertSchemaName(options.schema ?? DEFAULT_SCHEMA);
     const logger = options.logger;
     const healthHistoryLimit = options.healthHistoryLimit ?? DEFAULT_HEALTH_HISTORY_LIMIT;
     if (!Number.isInteger(healthHistoryLimit) || healthHistoryLimit < 1) {
       throw new Error('healthHistoryLimit must be a positive integer');
     }
+    const timeouts = timeoutsOf(options);
     const codec = CredentialsCodec.create(options.encryptionKey);
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+    const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     const backend =
       options.databaseUrl === undefined
-        ? await openPgliteBackend({
-            dataDir,
-            schema,
-            logger,
-            ...(internals.pgliteSeed === undefined ? {} : { seed: internals.pgliteSeed }),
-          })
+        ? await openEmbeddedBackend({ dataDir, schema, poolSize, timeouts, logger })
         : await openPostgresBackend({
-            url: options.databaseUrl,
+            connection: { url: options.databaseUrl },
             schema,
-            poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
-            connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+            poolSize,
+            timeouts,
             logger,
           });
     const database = new Database(backend, {
@@ -119,7 +111,7 @@ export class Database {
     });
     try {
       if (options.migrationsRun ?? true) await database.runMigrations();
-      else await backend.withMigrationLock(() => database.ensureSchema());
+      else await backend.withMigrationLock((migrations) => database.ensureSchema(migrations));
     } catch (error) {
       await database.close();
       throw error;
@@ -127,7 +119,7 @@ export class Database {
     logger?.info(`database opened (${backend.kind})`, {
       kind: backend.kind,
       schema,
-      ...(backend.kind === 'pglite'
+      ...(backend.kind === 'embedded'
         ? { dataDir: dataDir === IN_MEMORY_DATA_DIR ? dataDir : path.resolve(dataDir) }
         : {}),
       credentialsEncrypted: codec.encrypts,
@@ -138,8 +130,8 @@ export class Database {
   /**
    * Runs `fn` in one transaction and commits when it resolves, rolls back when it throws. Use only
    * the UnitOfWork's repositories inside: the database's own would run outside the transaction
-   * (and on PGlite, whose single connection the transaction holds, would wait for it forever), so
-   * they refuse. Transactions do not nest.
+   * on another connection (and could wait on the transaction's own locks), so they refuse.
+   * Transactions do not nest.
    */
   async transaction<T>(fn: (uow: UnitOfWork) => Promise<T>): Promise<T> {
     this.assertOutsideTransaction();
@@ -160,9 +152,9 @@ export class Database {
 
   /** Applies pending migrations (creating the schema first if needed); returns the names applied. */
   async runMigrations(): Promise<string[]> {
-    const applied = await this.backend.withMigrationLock(async () => {
-      await this.ensureSchema();
-      return this.backend.dataSource.runMigrations({ transaction: 'all' });
+    const applied = await this.backend.withMigrationLock(async (migrations) => {
+      await this.ensureSchema(migrations);
+      return migrations.runMigrations({ transaction: 'all' });
     });
     const names = applied.map((migration) => migration.name);
     if (names.length > 0) {
@@ -195,17 +187,15 @@ export class Database {
     }
   }
 
-  /** Closes the connections (and PGlite), and releases the data-folder lock. Idempotent. */
+  /** Closes the connections (and stops the embedded server), releases the folder lock. Idempotent. */
   close(): Promise<void> {
     this.closing ??= this.backend.close();
     return this.closing;
   }
 
-  private async ensureSchema(): Promise<void> {
+  private async ensureSchema(dataSource: DataSource): Promise<void> {
     if (this.settings.schema === 'public') return;
-    await this.backend.dataSource.query(
-      `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.settings.schema)}`,
-    );
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.settings.schema)}`);
   }
 
   private repositories(executor: SqlExecutor): UnitOfWork {
@@ -228,14 +218,21 @@ export class Database {
 }
 
 /** What a Database runs on, for this library's test helpers and specs; not exported from the package. */
-export function backendOf(database: Database): Backend | PgliteBackend {
+export function backendOf(database: Database): Backend {
   const backend = backends.get(database);
   if (backend === undefined) throw new Error('not a Database');
   return backend;
 }
 
-/** The PGlite instance behind a Database opened on PGlite. */
-export function pgliteOf(database: Database): PgliteBackend['pglite'] | undefined {
-  const backend = backendOf(database);
-  return 'pglite' in backend ? backend.pglite : undefined;
+function timeoutsOf(options: DatabaseOptions): PostgresTimeouts {
+  const timeouts = {
+    connectMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    statementMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
+    queryMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+  };
+  for (const [name, value] of Object.entries(timeouts)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name} must be a positive integer`);
+  }
+  return timeouts;
 }

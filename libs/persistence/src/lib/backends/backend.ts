@@ -1,12 +1,15 @@
 import type { DataSource } from 'typeorm';
 
-export type DatabaseKind = 'postgres' | 'pglite';
+/** `postgres`: a server named by DATABASE_URL; `embedded`: the data folder's own server. */
+export type DatabaseKind = 'postgres' | 'embedded';
 
-/** What differs between PostgreSQL and embedded PGlite, behind one shape. */
 export interface Backend {
   readonly kind: DatabaseKind;
   readonly dataSource: DataSource;
-  /** Runs `fn` while no other process runs migrations against the same schema. */
-  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while no other process runs migrations against the same schema, with a data
+   * source for the migrations (its statements are not time-bounded).
+   */
+  withMigrationLock<T>(fn: (migrations: DataSource) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

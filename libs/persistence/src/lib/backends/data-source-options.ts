@@ -14,7 +14,7 @@ export function commonDataSourceOptions(schema: string) {
     migrationsTransactionMode: 'all',
     migrationsRun: false,
     synchronize: false,
-    // PGlite has no extensions to install, and gen_random_uuid() is built in since PostgreSQL 13.
+    // Migrations create what they need; gen_random_uuid() is built in since PostgreSQL 13.
     installExtensions: false,
     uuidExtension: 'pgcrypto',
     logging: false,

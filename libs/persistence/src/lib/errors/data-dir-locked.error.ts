@@ -1,4 +1,4 @@
-/** Another live process (or another open Database in this one) holds the PGlite data folder. */
+/** Another live process (or another open Database in this one) holds the data folder. */
 export class DataDirLockedError extends Error {
   override readonly name = 'DataDirLockedError';
 

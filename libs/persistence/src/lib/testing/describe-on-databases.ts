@@ -1,11 +1,12 @@
-import type { DatabaseKind } from '../backends/backend';
+import type { TestDatabaseServer } from './test-database-server';
+import { TEST_DATABASE_URL_ENV } from './test-database-server';
 import type { TestDatabase, TestDatabaseOptions } from './test-databases';
-import { TEST_DATABASE_URL_ENV, createTestDatabase } from './test-databases';
+import { createTestDatabase } from './test-databases';
 
-/** One database engine a suite runs on. */
+/** The database server a suite runs on. */
 export interface DatabaseTarget {
-  readonly kind: DatabaseKind;
-  create(options?: Omit<TestDatabaseOptions, 'kind'>): Promise<TestDatabase>;
+  readonly kind: TestDatabaseServer['kind'];
+  create(options?: TestDatabaseOptions): Promise<TestDatabase>;
 }
 
 type Block = () => void;
@@ -13,7 +14,7 @@ type Hook = () => unknown;
 
 /** The jest (or jest-compatible) globals these helpers register with. */
 interface TestGlobals {
-  describe: ((name: string, fn: Block) => void) & { skip(name: string, fn: Block): void };
+  describe: (name: string, fn: Block) => void;
   it(name: string, fn: Hook, timeout?: number): void;
   beforeEach(fn: Hook, timeout?: number): void;
   afterEach(fn: Hook, timeout?: number): void;
@@ -34,35 +35,18 @@ function testGlobals(): TestGlobals {
   return globals as TestGlobals;
 }
 
-export const REQUIRE_POSTGRES_ENV = 'REQUIRE_POSTGRES';
-
-function target(kind: DatabaseKind): DatabaseTarget {
-  return { kind, create: (options = {}) => createTestDatabase({ ...options, kind }) };
-}
-
 /**
- * Declares the same suite once per engine: `<name> [pglite]` always, and `<name> [postgres]`
- * when TEST_DATABASE_URL is set. Without it the PostgreSQL suite is skipped, unless
- * REQUIRE_POSTGRES=1, where it fails (so CI cannot pass without having run it).
+ * Declares a suite on the test database server: TEST_DATABASE_URL's PostgreSQL when it is set,
+ * otherwise the test process's embedded PostgreSQL (the same engine, so the same SQL, locks and
+ * concurrency). The suite's name says which: `<name> [postgres]` or `<name> [embedded]`.
  */
 export function describeOnDatabases(name: string, fn: (target: DatabaseTarget) => void): void {
-  const { describe, it } = testGlobals();
-  describe(`${name} [pglite]`, () => fn(target('pglite')));
+  const { describe } = testGlobals();
   const url = process.env[TEST_DATABASE_URL_ENV];
-  if (url !== undefined && url.trim() !== '') {
-    describe(`${name} [postgres]`, () => fn(target('postgres')));
-  } else if (process.env[REQUIRE_POSTGRES_ENV] === '1') {
-    describe(`${name} [postgres]`, () => {
-      it('has a PostgreSQL database to run on', () => {
-        throw new Error(
-          `${REQUIRE_POSTGRES_ENV}=1 but ${TEST_DATABASE_URL_ENV} is not set: point it at a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/test`,
-        );
-      });
-    });
-  } else {
-    describe.skip(`${name} [postgres] (set ${TEST_DATABASE_URL_ENV} to run)`, () =>
-      fn(target('postgres')));
-  }
+  const kind: DatabaseTarget['kind'] =
+    url !== undefined && url.trim() !== '' ? 'postgres' : 'embedded';
+  describe(`${name} [${kind}]`, () =>
+    fn({ kind, create: (options = {}) => createTestDatabase(options) }));
 }
 
 /**
@@ -71,7 +55,7 @@ export function describeOnDatabases(name: string, fn: (target: DatabaseTarget) =
  */
 export function useTestDatabase(
   on: DatabaseTarget,
-  options: Omit<TestDatabaseOptions, 'kind'> = {},
+  options: TestDatabaseOptions = {},
 ): () => TestDatabase {
   const { beforeEach, afterEach } = testGlobals();
   let current: TestDatabase | undefined;
