@@ -5,6 +5,10 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import type { ServiceConfig } from './config/service-config';
+import { registerEdgeHooks } from './http-edge/edge-hooks';
+import { SafeInputPipe } from './http-edge/safe-input.pipe';
+import { handleClientError } from './problem/client-error-handler';
+import { handleFrameworkError } from './problem/framework-error-handler';
 
 const NEST_LOG_LEVELS: Record<ServiceConfig['logLevel'], LogLevel[] | false> = {
   debug: ['debug', 'log', 'warn', 'error', 'fatal'],
@@ -20,9 +24,20 @@ export interface CreateAppOptions {
 }
 
 /**
- * Builds the service, ready to `listen`: the Fastify adapter with a body limit and JSON-only
- * parsing (Nest routes Fastify's own errors, such as 413 and 415, through the problem+json filter),
- * and the OpenAPI document.
+ * How often Node looks for requests past their time; a quarter of the shortest timeout, so that a
+ * stalled request is answered within 125% of it, and at most a second.
+ */
+function connectionsCheckingInterval(config: ServiceConfig): number {
+  return Math.max(25, Math.min(1_000, Math.floor(config.headersTimeoutMs / 4)));
+}
+
+/**
+ * Builds the service, ready to `listen`: the Fastify adapter with a body limit, time limits and
+ * JSON-only parsing, and the OpenAPI document. Every error is problem+json, wherever it arises:
+ * Nest routes Fastify's errors (such as 413 and 415) through the problem+json filter; the router's
+ * own (a bad URL), Node's connection-level ones (malformed HTTP, headers too large, a request not
+ * received in time), a missing Host and the 503 of a shutdown are answered by the handlers and
+ * hooks installed here. Every body, query and path parameter passes `SafeInputPipe` first.
  */
 export async function createApp(
   config: ServiceConfig,
@@ -30,13 +45,24 @@ export async function createApp(
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
-    // The gateway in front of a replica may retry: keep idle sockets a little longer than it does.
-    keepAliveTimeout: 65_000,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      // Also given here: Node checks headersTimeout <= requestTimeout when it creates the server.
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: connectionsCheckingInterval(config),
+      requireHostHeader: false,
+    },
+    return503OnClosing: false,
+    clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   const fastify = adapter.getInstance();
   // JSON only: without this, text/plain bodies would reach the handlers as strings.
   fastify.removeContentTypeParser('text/plain');
+  registerEdgeHooks(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
@@ -46,6 +72,7 @@ export async function createApp(
     // Start-up errors reach the caller (main prints them) instead of exiting the process here.
     abortOnError: false,
   });
+  app.useGlobalPipes(new SafeInputPipe());
   if (options.docs ?? true) {
     const config = new DocumentBuilder()
       .setTitle('StellaOps Integrations')

@@ -115,6 +115,26 @@ describe('AuthService', () => {
       await refusal(auth.verify(await signed({ sub: 'a', tenant: 't', scope: ['x'] })));
     });
 
+    it.each(['\u0000', '\u0007', '\u0085', '\t', '\ud800', '\udfff'])(
+      'refuses a token whose sub, tenant or scope holds %j, naming the claim',
+      async (bad) => {
+        for (const claims of [
+          { sub: `u${bad}`, tenant: 't' },
+          { sub: 'u', tenant: `t${bad}` },
+          { sub: 'u', tenant: 't', scope: `integrations:read${bad}` },
+        ]) {
+          const claim = Object.keys(claims).find((key) =>
+            String(claims[key as keyof typeof claims]).includes(bad),
+          );
+          const error = await refusal(auth.verify(await signed(claims)));
+          expect(error.message).toContain(`"${claim}"`);
+        }
+        expect((await auth.verify(await signed({ sub: '🚀 u', tenant: 'tø' }))).tenantId).toBe(
+          'tø',
+        );
+      },
+    );
+
     it('refuses what is not a JWT, without repeating it', async () => {
       const error = await refusal(auth.verify('not-a-jwt-secretish'));
       expect(error.message).not.toContain('secretish');

@@ -3,6 +3,7 @@ import { Injectable, Logger, ServiceUnavailableException } from '@nestjs/common'
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey } from 'jose';
 import { createRemoteJWKSet, errors, jwtVerify, SignJWT } from 'jose';
 import { loadLocalSecret } from '../config/local-secret';
+import { isSafeInputText } from '@stellaops/integrations-contracts';
 import type { ServiceConfig } from '../config/service-config';
 import { InjectServiceConfig } from '../config/service-config.token';
 import { InvalidTokenError } from './invalid-token.error';
@@ -95,6 +96,19 @@ function principalFrom(payload: JWTPayload): Principal {
   }
   if (scope !== undefined && typeof scope !== 'string') {
     throw new InvalidTokenError('the token\'s "scope" claim is not a space-separated string');
+  }
+  // The tenant and subject go to the database and the logs: PostgreSQL refuses NUL and unpaired
+  // surrogates, and no identity provider issues control characters in a claim.
+  for (const [claim, value] of [
+    ['sub', sub],
+    ['tenant', tenant],
+    ['scope', scope ?? ''],
+  ] as const) {
+    if (!isSafeInputText(value, 'line')) {
+      throw new InvalidTokenError(
+        `the token's "${claim}" claim holds control characters or unpaired UTF-16 surrogates`,
+      );
+    }
   }
   const scopes = new Set(scope === undefined ? [] : scope.split(' ').filter((s) => s !== ''));
   return Object.freeze({ subject: sub, tenantId: tenant, scopes });

@@ -25,6 +25,13 @@ describe('parseIfMatch', () => {
     expect(parseIfMatch('"abc", "007", "3"')).toEqual({ any: false, versions: [3] });
   });
 
+  it('keeps numbers past the integer version column out of the versions: they match nothing', () => {
+    expect(parseIfMatch('"2147483647"')).toEqual({ any: false, versions: [2_147_483_647] });
+    expect(parseIfMatch('"2147483648"')).toEqual({ any: false, versions: [] });
+    expect(parseIfMatch('"999999999999999", "7"')).toEqual({ any: false, versions: [7] });
+    expect(parseIfMatch(`"${'9'.repeat(40)}"`)).toEqual({ any: false, versions: [] });
+  });
+
   it.each(['3', '"3', '3"', '', ' ', '"a"b"', '*, "3"', 'W/3', '"3",,'])(
     'refuses the malformed %j with a 412',
     (header) => {

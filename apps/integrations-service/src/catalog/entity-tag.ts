@@ -12,11 +12,14 @@ export function entityTag(version: number): string {
 // RFC 9110 entity-tag: an optional weakness prefix, then any visible characters but DQUOTE, quoted.
 const ENTITY_TAG = /^(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"$/;
 const VERSION = /^[1-9][0-9]{0,14}$/;
+/** The version column is a PostgreSQL integer: a larger number is no version of ours. */
+const MAX_VERSION = 2_147_483_647;
 
 /**
  * Parses an `If-Match` header: undefined when absent. A malformed header is refused with a 412,
- * as the precondition cannot hold. Weak tags and tags that are not one of our versions are kept out
- * of `versions`: with strong comparison they match nothing.
+ * as the precondition cannot hold. Weak tags and tags that are not one of our versions (including
+ * numbers past the version column's range) are kept out of `versions`: with strong comparison they
+ * match nothing, so a change conditional on them alone fails with 412.
  */
 export function parseIfMatch(header: string | readonly string[] | undefined): IfMatch | undefined {
   if (header === undefined) return undefined;
@@ -31,7 +34,9 @@ export function parseIfMatch(header: string | readonly string[] | undefined): If
       );
     }
     const [, weak, opaque = ''] = match;
-    if (weak === undefined && VERSION.test(opaque)) versions.push(Number(opaque));
+    if (weak === undefined && VERSION.test(opaque) && Number(opaque) <= MAX_VERSION) {
+      versions.push(Number(opaque));
+    }
   }
   return { any: false, versions };
 }

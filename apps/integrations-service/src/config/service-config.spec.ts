@@ -34,6 +34,27 @@ describe('loadServiceConfig', () => {
     expect(config.printToken).toBe(false);
   });
 
+  it('bounds how long a client may take to send a request, with defaults', () => {
+    expect(loadServiceConfig({})).toMatchObject({
+      requestTimeoutMs: 30_000,
+      headersTimeoutMs: 10_000,
+      keepAliveTimeoutMs: 65_000,
+    });
+    expect(
+      loadServiceConfig({
+        REQUEST_TIMEOUT_MS: '2000',
+        HEADERS_TIMEOUT_MS: '1000',
+        KEEP_ALIVE_TIMEOUT_MS: '500',
+      }),
+    ).toMatchObject({ requestTimeoutMs: 2_000, headersTimeoutMs: 1_000, keepAliveTimeoutMs: 500 });
+    expect(() =>
+      loadServiceConfig({ REQUEST_TIMEOUT_MS: '1000', HEADERS_TIMEOUT_MS: '2000' }),
+    ).toThrow(/HEADERS_TIMEOUT_MS \(2000\) must not exceed REQUEST_TIMEOUT_MS/);
+    expect(() => loadServiceConfig({ REQUEST_TIMEOUT_MS: '0' })).toThrow(
+      /REQUEST_TIMEOUT_MS must be/,
+    );
+  });
+
   it('reads JWKS settings', () => {
     expect(
       loadServiceConfig({

@@ -15,7 +15,7 @@ export type AuthConfig =
 export interface ServiceConfig {
   readonly host: string;
   readonly port: number;
-  /** PostgreSQL; absent -> embedded PGlite in `dataDir`. */
+  /** PostgreSQL; absent -> an embedded PostgreSQL server in `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly databaseSchema: string | undefined;
   readonly dataDir: string;
@@ -23,6 +23,12 @@ export interface ServiceConfig {
   /** Package names of third-party plugins to load besides the built-in ones. */
   readonly plugins: readonly string[];
   readonly bodyLimitBytes: number;
+  /** How long a client may take to send a whole request (headers and body): then 408. */
+  readonly requestTimeoutMs: number;
+  /** How long a client may take to send a request's headers: then 408. */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  readonly keepAliveTimeoutMs: number;
   /** How long one test connection or health check may take. */
   readonly checkTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -31,7 +37,7 @@ export interface ServiceConfig {
   readonly secretsDir: string | undefined;
   /** Print a ready local token at start (the local default). */
   readonly printToken: boolean;
-  /** AES-256 key (base64 or hex) for credentials at rest; PGlite makes one in `dataDir`. */
+  /** AES-256 key (base64 or hex) for credentials at rest; the embedded mode makes one in `dataDir`. */
   readonly credentialsKey: string | undefined;
 }
 
@@ -104,6 +110,13 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   }
   const auth = authConfig(env);
   const secretsDir = nonEmpty(env, 'SECRETS_DIR');
+  const requestTimeoutMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000);
+  const headersTimeoutMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 100, 3_600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(
+      `HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`,
+    );
+  }
   return {
     host: nonEmpty(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65_535),
@@ -116,6 +129,10 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       .map((name) => name.trim())
       .filter((name) => name !== ''),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 1_048_576, 1_024, 64 * 1_048_576),
+    requestTimeoutMs,
+    headersTimeoutMs,
+    // The gateway in front of a replica may retry: keep idle sockets a little longer than it does.
+    keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
     checkTimeoutMs: integer(env, 'CHECK_TIMEOUT_MS', 10_000, 100, 300_000),
     logLevel: logLevel as ServiceConfig['logLevel'],
     offline: flag(env, 'INTEGRATIONS_OFFLINE', false),

@@ -1,7 +1,15 @@
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import { Catch, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { answeredAtConnectionLevel } from './client-error-handler';
+import { drainRequest } from './drain-request';
 import { PROBLEM_CONTENT_TYPE, toProblemDetails } from './problem-details';
+
+/**
+ * How much of an unread body is read and dropped before an error is answered (see
+ * `drainRequest`): enough for any client that sent a body a little over the limit.
+ */
+const DRAIN_LIMITS = { maxBytes: 16 * 1_048_576, maxMs: 5_000 } as const;
 
 /** The one place where errors become HTTP: every error is answered as problem+json. */
 @Catch()
@@ -31,9 +39,21 @@ export function sendProblem(
     );
   }
   if (reply.sent) return;
-  void reply
-    .status(body.status)
-    .header('content-type', PROBLEM_CONTENT_TYPE)
-    .header('cache-control', 'no-store')
-    .send({ ...body, instance: request.url.split('?')[0] });
+  const raw = request.raw;
+  const send = (): void => {
+    if (reply.sent || raw.socket.destroyed || answeredAtConnectionLevel(raw.socket)) return;
+    void reply
+      .status(body.status)
+      .header('content-type', PROBLEM_CONTENT_TYPE)
+      .header('cache-control', 'no-store')
+      .send({ ...body, instance: request.url.split('?')[0] });
+  };
+  if (raw.complete) {
+    send();
+    return;
+  }
+  // Refused before its body was read (too large, wrong type): read the rest first, then answer
+  // and close, so that the client is not reset while still sending and does see this answer.
+  void reply.header('connection', 'close');
+  void drainRequest(raw, DRAIN_LIMITS).then(send);
 }

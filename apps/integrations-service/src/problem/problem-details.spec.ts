@@ -33,6 +33,8 @@ describe('toProblemDetails', () => {
       Object.assign(new SyntaxError('Unexpected token'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY' }),
       400,
     ],
+    [Object.assign(new URIError('x'), { code: 'FST_ERR_BAD_URL', statusCode: 400 }), 400],
+    [Object.assign(new URIError('x'), { code: 'FST_ERR_MAX_PARAM_LENGTH', statusCode: 414 }), 404],
   ])('maps %p to %i', (error, status) => {
     expect(toProblemDetails(error).status).toBe(status);
   });

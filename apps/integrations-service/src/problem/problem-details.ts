@@ -22,13 +22,16 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   428: 'Precondition Required',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -50,6 +53,16 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_EMPTY_TYPE: [415, 'unsupported-media-type'],
   FST_ERR_CTP_INVALID_TYPE: [415, 'unsupported-media-type'],
   FST_ERR_VALIDATION: [400, 'invalid-input'],
+  FST_ERR_BAD_URL: [400, 'malformed-url'],
+  // A path segment longer than the router takes names nothing: 404, as a malformed id does.
+  FST_ERR_MAX_PARAM_LENGTH: [404, 'not-found'],
+};
+
+const FASTIFY_DETAILS: Record<number, string> = {
+  400: 'the request body is not valid JSON',
+  404: 'nothing exists at this path',
+  413: 'the request body is larger than this service accepts',
+  415: 'send the body as application/json',
 };
 
 export function problem(
@@ -123,11 +136,9 @@ export function toProblemDetails(error: unknown): ProblemDetails {
     if (known !== undefined) {
       const [status, slug] = known;
       const detail =
-        status === 413
-          ? 'the request body is larger than this service accepts'
-          : status === 415
-            ? 'send the body as application/json'
-            : 'the request body is not valid JSON';
+        slug === 'malformed-url'
+          ? 'the URL is not valid: a percent-encoded sequence does not decode'
+          : (FASTIFY_DETAILS[status] ?? 'the request is invalid');
       return problem(status, slug, detail);
     }
   }
