@@ -731,6 +731,7 @@ describe('CatalogModule over HTTP', () => {
           'endpoint',
           'settings',
           'credentials',
+          'credentialsReadable',
           'status',
           'health',
           'lastCheckedAt',

@@ -116,30 +116,41 @@ export class IntegrationChecksService {
     const integration = await this.database.integrations.findById(principal.tenantId, id);
     if (integration === null) throw integrationNotFound();
     const plugin = this.plugins.get(integration.type, integration.provider);
-    const result =
-      plugin === undefined
-        ? CheckRecorder.start().failed({
-            phase: 'config',
-            status: 'unknown',
-            message: `provider ${integration.provider} (type ${integration.type}) is not loaded in this service`,
-            isTransient: false,
-          })
-        : await this.run(
-            plugin,
-            operation,
-            {
-              integrationId: integration.id,
-              tenantId: integration.tenantId,
-              name: integration.name,
-              type: integration.type,
-              provider: integration.provider,
-              endpoint: integration.endpoint,
-              settings: { ...integration.settings },
-              credentials: { ...integration.credentials },
-              actor: principal.subject,
-            },
-            signal,
-          );
+    let result: CheckResult;
+    if (plugin === undefined) {
+      result = CheckRecorder.start().failed({
+        phase: 'config',
+        status: 'unknown',
+        message: `provider ${integration.provider} (type ${integration.type}) is not loaded in this service`,
+        isTransient: false,
+      });
+    } else if (integration.credentialsUnreadable !== undefined) {
+      this.logger.warn(integration.credentialsUnreadable);
+      result = CheckRecorder.start().failed({
+        phase: 'config',
+        status: 'unknown',
+        message:
+          'the stored credentials of this integration cannot be decrypted with the configured key (CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)',
+        isTransient: false,
+      });
+    } else {
+      result = await this.run(
+        plugin,
+        operation,
+        {
+          integrationId: integration.id,
+          tenantId: integration.tenantId,
+          name: integration.name,
+          type: integration.type,
+          provider: integration.provider,
+          endpoint: integration.endpoint,
+          settings: { ...integration.settings },
+          credentials: { ...integration.credentials },
+          actor: principal.subject,
+        },
+        signal,
+      );
+    }
     // A caller who left learned nothing, and an aborted check says nothing about the provider:
     // recording it would overwrite the last real health.
     if (signal.aborted) return result;

@@ -32,6 +32,12 @@ export class IntegrationDto {
   })
   credentials!: Readonly<Record<string, string>>;
 
+  @ApiProperty({
+    description:
+      'False when the stored credentials cannot be decrypted with the configured key (they were written under another key, or altered). `credentials` is then empty, and test connection and health check fail with phase `config` until the credentials are registered again (PATCH `credentials`) or the key they were written with is restored.',
+  })
+  credentialsReadable!: boolean;
+
   @ApiProperty({ enum: IntegrationStatuses })
   status!: IntegrationStatus;
 
@@ -81,6 +87,7 @@ export const integrationSchema = {
     'endpoint',
     'settings',
     'credentials',
+    'credentialsReadable',
     'status',
     'health',
     'lastCheckedAt',
@@ -102,6 +109,7 @@ export const integrationSchema = {
     endpoint: { type: 'string' },
     settings: { type: 'object', additionalProperties: true },
     credentials: { type: 'object', additionalProperties: { type: 'string' } },
+    credentialsReadable: { type: 'boolean' },
     status: { type: 'string', enum: [...IntegrationStatuses] },
     health: { type: 'string', enum: [...HealthStatuses] },
     lastCheckedAt: { type: ['string', 'null'], format: 'date-time' },
@@ -126,6 +134,7 @@ export function toIntegrationDto(integration: Integration): IntegrationDto {
     endpoint: integration.endpoint,
     settings: integration.settings,
     credentials: integration.credentials,
+    credentialsReadable: integration.credentialsUnreadable === undefined,
     status: integration.status,
     health: integration.health,
     lastCheckedAt: integration.lastCheckedAt,

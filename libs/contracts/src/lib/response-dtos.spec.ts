@@ -232,9 +232,20 @@ describe('the mappers', () => {
   it('leave the tenant out of a registration', () => {
     const dto = toIntegrationDto(integration);
     expect(dto).not.toHaveProperty('tenantId');
-    expect(dto).toEqual(
-      Object.fromEntries(Object.entries(integration).filter(([key]) => key !== 'tenantId')),
-    );
+    expect(dto).toEqual({
+      ...Object.fromEntries(Object.entries(integration).filter(([key]) => key !== 'tenantId')),
+      credentialsReadable: true,
+    });
+  });
+
+  it('mark a registration whose credentials cannot be read, without saying why', () => {
+    const dto = toIntegrationDto({
+      ...integration,
+      credentials: {},
+      credentialsUnreadable: 'encrypted with another key (fingerprint 0123456789abcdef)',
+    });
+    expect(dto).toMatchObject({ credentials: {}, credentialsReadable: false });
+    expect(JSON.stringify(dto)).not.toContain('fingerprint');
   });
 
   it('round a check duration to whole milliseconds', () => {

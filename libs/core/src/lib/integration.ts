@@ -16,6 +16,12 @@ export interface Integration {
   readonly settings: Readonly<Record<string, unknown>>;
   /** Credential slot -> AuthRef URI. References only: never a secret value. */
   readonly credentials: Readonly<Record<string, string>>;
+  /**
+   * Set when the stored credentials could not be read (encrypted under another key, or altered):
+   * `credentials` is then empty, and what needs them fails until they are registered again or
+   * the key is restored. Says why, with no secret in it.
+   */
+  readonly credentialsUnreadable?: string;
   readonly status: IntegrationStatus;
   readonly health: HealthStatus;
   readonly lastCheckedAt: string | null;

@@ -6,6 +6,7 @@ import {
   PreconditionFailedError,
 } from '@stellaops/integrations-core';
 import type { Integration } from '@stellaops/integrations-core';
+import { CredentialsCodec } from '../credentials-codec';
 import { backendOf } from '../database';
 import { describeOnDatabases, useTestDatabase } from '../testing/describe-on-databases';
 import type {
@@ -457,6 +458,64 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
       )) as { credentials: Record<string, unknown> }[];
       expect(stored?.credentials).toMatchObject({ $encrypted: 'aes-256-gcm/v1' });
       expect(JSON.stringify(stored)).not.toContain('authref://');
+    } finally {
+      await keyed.dispose();
+    }
+  });
+
+  it('lists a row whose credentials cannot be decrypted, marked, and reads it again once re-registered', async () => {
+    const keyed = await target.create({ encryptionKey: Buffer.alloc(32, 7).toString('base64') });
+    try {
+      const repository = keyed.db.integrations;
+      const [first, rotated, tampered, last] = await Promise.all(
+        ['a-first', 'b-rotated', 'c-tampered', 'd-last'].map((name) =>
+          repository.insert(record({ name })),
+        ),
+      );
+      const otherKey = CredentialsCodec.create(Buffer.alloc(32, 9).toString('base64'));
+      const overwrite = (id: string, stored: unknown) =>
+        backendOf(keyed.db).dataSource.query(
+          `UPDATE "${keyed.schema ?? 'public'}"."integrations" SET "credentials" = $2::jsonb WHERE "id" = $1`,
+          [id, JSON.stringify(stored)],
+        );
+      await overwrite(
+        rotated!.id,
+        otherKey.encode({ privateKey: 'authref://env/OTHER' }, TENANT, rotated!.id),
+      );
+      // Sealed for another row: the associated data does not match.
+      const [sealedForFirst] = (await backendOf(keyed.db).dataSource.query(
+        `SELECT "credentials" FROM "${keyed.schema ?? 'public'}"."integrations" WHERE "id" = $1`,
+        [first!.id],
+      )) as { credentials: unknown }[];
+      await overwrite(tampered!.id, sealedForFirst?.credentials);
+
+      const page = await repository.list({ tenantId: TENANT, limit: 10 });
+      expect(page.items.map((item) => item.name)).toEqual([
+        'a-first',
+        'b-rotated',
+        'c-tampered',
+        'd-last',
+      ]);
+      const [a, b, c, d] = page.items;
+      expect(a).toEqual(first);
+      expect(d).toEqual(last);
+      expect(a).not.toHaveProperty('credentialsUnreadable');
+      expect(b).toMatchObject({
+        credentials: {},
+        credentialsUnreadable: expect.stringMatching(/another key/),
+      });
+      expect(c).toMatchObject({
+        credentials: {},
+        credentialsUnreadable: expect.stringMatching(/altered or belong to another row/),
+      });
+      await expect(repository.findById(TENANT, rotated!.id)).resolves.toEqual(b);
+
+      const reRegistered = await repository.update(TENANT, rotated!.id, {
+        credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
+        updatedBy: 'bob',
+      });
+      expect(reRegistered.credentials).toEqual({ privateKey: 'authref://env/GITHUB_APP_KEY' });
+      expect(reRegistered).not.toHaveProperty('credentialsUnreadable');
     } finally {
       await keyed.dispose();
     }

@@ -15,6 +15,7 @@ import {
   normalizeTags,
 } from '@stellaops/integrations-core';
 import type { CredentialsCodec } from '../credentials-codec';
+import { CredentialsDecryptionError } from '../errors/credentials-decryption.error';
 import { PgErrorCodes, pgErrorOf } from '../sql/pg-error';
 import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
@@ -352,6 +353,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
   }
 
   private toIntegration(row: IntegrationRow): Integration {
+    const credentials = this.readCredentials(row);
     return {
       id: row.id,
       tenantId: row.tenant_id,
@@ -360,7 +362,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
       provider: row.provider as IntegrationProvider,
       endpoint: row.endpoint,
       settings: row.settings,
-      credentials: this.codec.decode(row.credentials, row.tenant_id, row.id),
+      ...credentials,
       status: row.status as IntegrationStatus,
       health: row.health as HealthStatus,
       lastCheckedAt: toIsoOrNull(row.last_checked_at),
@@ -374,6 +376,22 @@ export class SqlIntegrationRepository implements IntegrationRepository {
       updatedBy: row.updated_by,
       version: row.version,
     };
+  }
+
+  /**
+   * One row whose credentials cannot be decrypted (written under another key, or altered) must
+   * not take the tenant's listing down with it: the row is read with no credentials and says
+   * why, and only what needs the credentials fails.
+   */
+  private readCredentials(
+    row: IntegrationRow,
+  ): Pick<Integration, 'credentials' | 'credentialsUnreadable'> {
+    try {
+      return { credentials: this.codec.decode(row.credentials, row.tenant_id, row.id) };
+    } catch (error) {
+      if (!(error instanceof CredentialsDecryptionError)) throw error;
+      return { credentials: {}, credentialsUnreadable: error.message };
+    }
   }
 }
 
