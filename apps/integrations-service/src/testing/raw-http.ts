@@ -24,7 +24,7 @@ export interface RawResponse {
  */
 export function rawExchange(
   url: string,
-  talk: (socket: net.Socket) => void | Promise<void>,
+  talk: (socket: net.Socket) => unknown,
   timeoutMs = 10_000,
 ): Promise<RawExchange> {
   const { hostname, port } = new URL(url);
