@@ -4,10 +4,14 @@ import { createApp } from './app-factory';
 import { AuthService } from './auth/auth.service';
 import { ConfigError } from './config/config.error';
 import { loadServiceConfig } from './config/service-config';
+import { openCatalogDatabase } from './database/open-catalog-database';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadServiceConfig();
+  // Start the database (the embedded server's initdb and start-up) while the application is
+  // assembled; the database module takes this same promise, and reports its failure.
+  openCatalogDatabase(config).catch(() => undefined);
   const app = await createApp(config);
   // Drain in-flight requests and close the database, then exit 0; a second signal forces it.
   let stopping = false;

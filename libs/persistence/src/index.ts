@@ -11,3 +11,4 @@ export { DataDirLockedError } from './lib/errors/data-dir-locked.error';
 export { CredentialsDecryptionError } from './lib/errors/credentials-decryption.error';
 export { MIGRATIONS } from './lib/migrations/migrations';
 export { EmbeddedDatabaseStartError } from './lib/errors/embedded-database-start.error';
+export { isDatabaseUnavailable } from './lib/errors/is-database-unavailable';

@@ -1,28 +1,9 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { Global, Inject, Logger, Module } from '@nestjs/common';
+import { Global, Inject, Module } from '@nestjs/common';
 import { Database } from '@stellaops/integrations-persistence';
-import { loadLocalSecret } from '../config/local-secret';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
-import { databaseLogger } from './database-logger';
-
-export const LOCAL_CREDENTIALS_KEY_FILE = 'credentials-key';
-
-/**
- * The key that encrypts credential references at rest: configured, or for the embedded database
- * one kept in its data folder. Replicas on PostgreSQL must share a configured key, so none is made.
- */
-async function credentialsKey(config: ServiceConfig, logger: Logger): Promise<string | undefined> {
-  if (config.credentialsKey !== undefined) return config.credentialsKey;
-  if (config.databaseUrl === undefined) {
-    const local = await loadLocalSecret(config.dataDir, LOCAL_CREDENTIALS_KEY_FILE);
-    return Buffer.from(local.key).toString('base64');
-  }
-  logger.warn(
-    'CREDENTIALS_ENCRYPTION_KEY is not set: credential references are stored unencrypted (set it to 32 random bytes, base64)',
-  );
-  return undefined;
-}
+import { openCatalogDatabase } from './open-catalog-database';
 
 /**
  * Opens the catalog's database once (PostgreSQL with DATABASE_URL, otherwise an embedded PostgreSQL in
@@ -35,17 +16,7 @@ async function credentialsKey(config: ServiceConfig, logger: Logger): Promise<st
     {
       provide: Database,
       inject: [SERVICE_CONFIG],
-      useFactory: async (config: ServiceConfig): Promise<Database> => {
-        const logger = new Logger('Database');
-        const encryptionKey = await credentialsKey(config, logger);
-        return Database.open({
-          ...(encryptionKey === undefined ? {} : { encryptionKey }),
-          ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
-          ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
-          dataDir: config.dataDir,
-          logger: databaseLogger(logger),
-        });
-      },
+      useFactory: (config: ServiceConfig): Promise<Database> => openCatalogDatabase(config),
     },
   ],
   exports: [Database],

@@ -169,13 +169,16 @@ export class EmbeddedPostgres {
       ...(account.uid === undefined ? {} : { uid: account.uid, gid: account.gid }),
     });
     const stderrTail: string[] = [];
+    // Until it is up, its complaints are about our readiness probes ("starting up"); they are
+    // kept for the error message if it never comes up, not logged.
+    let ready = false;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       for (const line of chunk.split('\n')) {
         if (line.trim() === '') continue;
         stderrTail.push(line);
         if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-        if (/\b(PANIC|FATAL|ERROR):/.test(line)) {
+        if (ready && /\b(PANIC|FATAL|ERROR):/.test(line)) {
           options.logger?.warn('embedded PostgreSQL', { line });
         }
       }
@@ -192,6 +195,7 @@ export class EmbeddedPostgres {
     );
     try {
       await server.waitUntilReady(options.startTimeoutMs ?? 30_000, stderrTail);
+      ready = true;
     } catch (error) {
       await server.stop();
       throw error;
