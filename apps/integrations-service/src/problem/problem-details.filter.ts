@@ -42,6 +42,8 @@ export function sendProblem(
   const raw = request.raw;
   const send = (): void => {
     if (reply.sent || raw.socket.destroyed || answeredAtConnectionLevel(raw.socket)) return;
+    // A 503 is temporary (the database is away): say when to try again.
+    if (body.status === 503) void reply.header('retry-after', '5');
     void reply
       .status(body.status)
       .header('content-type', PROBLEM_CONTENT_TYPE)

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FieldError } from '@stellaops/integrations-core';
 import { DomainError, InputError } from '@stellaops/integrations-core';
+import { isDatabaseUnavailable } from '@stellaops/integrations-persistence';
 
 /** RFC 9457 problem details, as every error of this service is answered. */
 export interface ProblemDetails {
@@ -82,29 +83,6 @@ export function problem(
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
-}
-
-// Socket errors and PostgreSQL's connection-exception class (08xxx) and shutdown codes (57P0x).
-const UNAVAILABLE_CODES =
-  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|08\d{3}|57P0[1-3])$/;
-
-/** The database could not be reached: the request may succeed later, so 503, not 500. */
-function isDatabaseUnavailable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && isRecord(current); depth++) {
-    const code = current['code'];
-    if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) return true;
-    if (
-      typeof current['message'] === 'string' &&
-      /Connection terminated|connection timeout|timeout exceeded when trying to connect/i.test(
-        current['message'],
-      )
-    ) {
-      return true;
-    }
-    current = current['driverError'] ?? current['cause'];
-  }
-  return false;
 }
 
 /**
