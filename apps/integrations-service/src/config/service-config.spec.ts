@@ -55,6 +55,30 @@ describe('loadServiceConfig', () => {
     );
   });
 
+  it('bounds every database wait, with defaults, the client bound above the server one', () => {
+    expect(loadServiceConfig({}).databaseTimeouts).toEqual({
+      connectMs: 5_000,
+      statementMs: 5_000,
+      queryMs: 7_000,
+    });
+    expect(
+      loadServiceConfig({
+        DATABASE_CONNECT_TIMEOUT_MS: '1000',
+        DATABASE_STATEMENT_TIMEOUT_MS: '2000',
+        DATABASE_QUERY_TIMEOUT_MS: '3000',
+      }).databaseTimeouts,
+    ).toEqual({ connectMs: 1_000, statementMs: 2_000, queryMs: 3_000 });
+    expect(() =>
+      loadServiceConfig({
+        DATABASE_STATEMENT_TIMEOUT_MS: '8000',
+        DATABASE_QUERY_TIMEOUT_MS: '8000',
+      }),
+    ).toThrow(/DATABASE_QUERY_TIMEOUT_MS \(8000\) must exceed DATABASE_STATEMENT_TIMEOUT_MS/);
+    expect(() => loadServiceConfig({ DATABASE_CONNECT_TIMEOUT_MS: 'soon' })).toThrow(
+      /DATABASE_CONNECT_TIMEOUT_MS must be/,
+    );
+  });
+
   it('reads JWKS settings', () => {
     expect(
       loadServiceConfig({

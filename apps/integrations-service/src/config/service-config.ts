@@ -18,6 +18,15 @@ export interface ServiceConfig {
   /** PostgreSQL; absent -> an embedded PostgreSQL server in `dataDir`. */
   readonly databaseUrl: string | undefined;
   readonly databaseSchema: string | undefined;
+  /**
+   * Bounds on every database wait (see the persistence library): opening or borrowing a
+   * connection, a statement on the server, an answer on the client.
+   */
+  readonly databaseTimeouts: {
+    readonly connectMs: number;
+    readonly statementMs: number;
+    readonly queryMs: number;
+  };
   readonly dataDir: string;
   readonly auth: AuthConfig;
   /** Package names of third-party plugins to load besides the built-in ones. */
@@ -117,11 +126,22 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       `HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`,
     );
   }
+  const databaseTimeouts = {
+    connectMs: integer(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 600_000),
+    statementMs: integer(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5_000, 100, 3_600_000),
+    queryMs: integer(env, 'DATABASE_QUERY_TIMEOUT_MS', 7_000, 100, 3_600_000),
+  };
+  if (databaseTimeouts.queryMs <= databaseTimeouts.statementMs) {
+    throw new ConfigError(
+      `DATABASE_QUERY_TIMEOUT_MS (${databaseTimeouts.queryMs}) must exceed DATABASE_STATEMENT_TIMEOUT_MS (${databaseTimeouts.statementMs}), so that a slow statement is cancelled by the server before the client gives up on it`,
+    );
+  }
   return {
     host: nonEmpty(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65_535),
     databaseUrl,
     databaseSchema: nonEmpty(env, 'DATABASE_SCHEMA'),
+    databaseTimeouts,
     dataDir: path.resolve(nonEmpty(env, 'DATA_DIR') ?? '.data'),
     auth,
     plugins: (nonEmpty(env, 'INTEGRATIONS_PLUGINS') ?? '')

@@ -40,6 +40,9 @@ export function openCatalogDatabase(config: ServiceConfig): Promise<Database> {
         ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
         ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
         dataDir: config.dataDir,
+        connectTimeoutMs: config.databaseTimeouts.connectMs,
+        statementTimeoutMs: config.databaseTimeouts.statementMs,
+        queryTimeoutMs: config.databaseTimeouts.queryMs,
         logger: databaseLogger(logger),
       });
     })();

@@ -21,14 +21,14 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Check('ck_integrations_health', `"health" IN ('unknown', 'healthy', 'degraded', 'unhealthy')`)
 @Check('ck_integrations_version', '"version" >= 1')
 export class IntegrationEntity {
-  /** DEFAULT gen_random_uuid() (built in since PostgreSQL 13, and in PGlite). */
+  /** DEFAULT gen_random_uuid() (built in since PostgreSQL 13). */
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_integrations' })
   id!: string;
 
   @Column({ name: 'tenant_id', type: 'text' })
   tenantId!: string;
 
-  /** Byte-order collation: listings sort the same on every server and in PGlite. */
+  /** Byte-order collation: listings sort the same on every server. */
   @Column({ type: 'text', collation: 'C' })
   name!: string;
 
