@@ -86,7 +86,7 @@ describe('a database network partition', () => {
     expect(ready.status).toBe(503);
 
     relay.setMode('pass');
-    let listed: Awaited<ReturnType<TestApp['request']>> | undefined;
+    let listed: { status: number; body: { items: { name: string }[] } } | undefined;
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       listed = await t.request('GET', '/api/v1/integrations');
