@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import type { DatabaseLogger } from '../database-options';
 import { EmbeddedDatabaseStartError } from '../errors/embedded-database-start.error';
 import { postgresBinaries } from './postgres-binaries';
+import { reachableBinaries } from './reachable-binaries';
 import type { ServerAccount } from './server-account';
 import { makeReachable, prepareServerDir, serverAccount } from './server-account';
 
@@ -138,8 +139,8 @@ export class EmbeddedPostgres {
    * behind, starts one and waits until it accepts connections.
    */
   static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
-    const binaries = postgresBinaries();
     const account = serverAccount();
+    const binaries = reachableBinaries(postgresBinaries(), account);
     const clusterDir = path.resolve(options.clusterDir);
     fs.mkdirSync(path.dirname(clusterDir), { recursive: true });
     makeReachable(path.dirname(clusterDir), account);

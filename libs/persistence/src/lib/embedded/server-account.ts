@@ -54,7 +54,7 @@ export function prepareServerDir(dir: string, account: ServerAccount): void {
   fs.chmodSync(dir, 0o700);
 }
 
-function canTraverse(stat: fs.Stats, account: ServerAccount): boolean {
+export function canTraverse(stat: fs.Stats, account: ServerAccount): boolean {
   if (stat.uid === account.uid) return (stat.mode & 0o100) !== 0;
   if (stat.gid === account.gid) return (stat.mode & 0o010) !== 0;
   return (stat.mode & 0o001) !== 0;
@@ -69,12 +69,18 @@ export function makeReachable(own: string, account: ServerAccount): void {
   if (account.uid === undefined) return;
   const ownStat = fs.statSync(own);
   if (!canTraverse(ownStat, account)) fs.chmodSync(own, (ownStat.mode & 0o7777) | 0o001);
-  for (let dir = path.dirname(own); ; dir = path.dirname(dir)) {
-    if (!canTraverse(fs.statSync(dir), account)) {
-      throw new Error(
-        `the embedded database runs as the account ${account.name} (PostgreSQL refuses root), which cannot reach ${own} because ${dir} is closed to it: put DATA_DIR elsewhere, or set EMBEDDED_POSTGRES_USER`,
-      );
-    }
-    if (dir === path.dirname(dir)) break;
+  const closed = firstClosedAncestor(own, account);
+  if (closed !== undefined) {
+    throw new Error(
+      `the embedded database runs as the account ${account.name} (PostgreSQL refuses root), which cannot reach ${own} because ${closed} is closed to it: put DATA_DIR elsewhere, or set EMBEDDED_POSTGRES_USER`,
+    );
+  }
+}
+
+/** The first folder above `target` that `account` may not pass through, if any. */
+export function firstClosedAncestor(target: string, account: ServerAccount): string | undefined {
+  for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+    if (!canTraverse(fs.statSync(dir), account)) return dir;
+    if (dir === path.dirname(dir)) return undefined;
   }
 }
