@@ -2,6 +2,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataDirLockedError } from './errors/data-dir-locked.error';
+import { isProcessAlive } from './is-process-alive';
 
 const LOCK_FILE = '.lock';
 const TAKEOVER_SUFFIX = '.takeover';
@@ -22,16 +23,6 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', releaseAllAtExit);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readOwner(file: string): number | undefined {
@@ -104,7 +95,11 @@ export class DataDirLock {
         return new DataDirLock(dir, file);
       }
       const owner = readOwner(file);
-      if (owner !== undefined && isAlive(owner) && (owner !== process.pid || held.has(file))) {
+      if (
+        owner !== undefined &&
+        isProcessAlive(owner) &&
+        (owner !== process.pid || held.has(file))
+      ) {
         throw new DataDirLockedError(dir, owner);
       }
       // Stale (its process is gone, or it is this pid left over from an earlier life of a

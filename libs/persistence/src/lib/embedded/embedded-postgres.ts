@@ -11,6 +11,7 @@ import { postgresBinaries } from './postgres-binaries';
 import { reachableBinaries } from './reachable-binaries';
 import type { ServerAccount } from './server-account';
 import { makeReachable, prepareServerDir, serverAccount } from './server-account';
+import { isProcessAlive } from '../is-process-alive';
 
 export interface EmbeddedPostgresOptions {
   /**
@@ -78,15 +79,6 @@ const WATCHDOG = [
   'exit "$status"',
 ].join('\n');
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True when `pid` is a postgres server process (where /proc tells); assumed elsewhere. */
 function isPostgresProcess(pid: number): boolean {
   try {
@@ -101,10 +93,10 @@ function isPostgresProcess(pid: number): boolean {
 async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) return true;
+    if (!isProcessAlive(pid)) return true;
     await sleep(25);
   }
-  return !isAlive(pid);
+  return !isProcessAlive(pid);
 }
 
 /** A PostgreSQL server of this process's own, in a data folder on this machine. */
@@ -279,7 +271,7 @@ async function stopOrphan(clusterDir: string, logger: DatabaseLogger | undefined
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   const pid = readPostmasterPid(clusterDir);
   if (pid === undefined) return;
-  if (isAlive(pid) && isPostgresProcess(pid)) {
+  if (isProcessAlive(pid) && isPostgresProcess(pid)) {
     logger?.warn('stopping a PostgreSQL server an earlier run of this data folder left running', {
       clusterDir,
       pid,

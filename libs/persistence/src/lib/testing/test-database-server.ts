@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { EmbeddedPostgres } from '../embedded/embedded-postgres';
 import { prepareServerDir, serverAccount } from '../embedded/server-account';
+import { isProcessAlive } from '../is-process-alive';
 
 export const TEST_DATABASE_URL_ENV = 'TEST_DATABASE_URL';
 export const REQUIRE_POSTGRES_ENV = 'REQUIRE_POSTGRES';
@@ -22,15 +23,6 @@ function configuredUrl(): string | undefined {
   return url === undefined || url.trim() === '' ? undefined : url;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Folders of test servers whose processes are gone (their servers stopped with them). */
 function removeAbandonedFolders(): void {
   for (const name of fs.readdirSync(os.tmpdir())) {
@@ -38,7 +30,7 @@ function removeAbandonedFolders(): void {
     const folder = path.join(os.tmpdir(), name);
     try {
       const owner = Number.parseInt(fs.readFileSync(path.join(folder, OWNER_FILE), 'utf8'), 10);
-      if (Number.isInteger(owner) && isAlive(owner)) continue;
+      if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
       if (Date.now() - fs.statSync(folder).mtimeMs < 60_000 && !Number.isInteger(owner)) continue;
       fs.rmSync(folder, { recursive: true, force: true });
     } catch {
