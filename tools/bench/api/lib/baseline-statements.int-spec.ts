@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { TestDatabase } from '@stellaops/integrations-persistence';
-import { createTestDatabase } from '@stellaops/integrations-persistence';
+import type { TestDatabase } from '@stellaops/integrations-persistence/testing';
+import { createTestDatabase } from '@stellaops/integrations-persistence/testing';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
 import { baselineStatements } from './baseline-statements.mjs';
-
-const url = process.env['TEST_DATABASE_URL'];
-const describeOnPostgres = url === undefined || url === '' ? describe.skip : describe;
 
 function normalize(sql: string): string {
   return sql.replace(/\s+/g, ' ').trim();
@@ -15,12 +12,12 @@ function normalize(sql: string): string {
  * The baseline server runs the SQL `sqlStatements` exports. This runs the repositories on
  * PostgreSQL, records what they really send, and holds the export to it.
  */
-describeOnPostgres('baselineStatements', () => {
+describe('baselineStatements', () => {
   let test: TestDatabase;
   const sent: string[] = [];
 
   beforeAll(async () => {
-    test = await createTestDatabase({ kind: 'postgres' });
+    test = await createTestDatabase();
     const query = jest.spyOn(PostgresQueryRunner.prototype, 'query');
     const tenantId = 'bench-spec';
     const integration = await test.db.transaction(async (uow) => {
@@ -72,7 +69,7 @@ describeOnPostgres('baselineStatements', () => {
   it.each(['insert', 'findById', 'list', 'appendEvent', 'recordAudit'] as const)(
     'has the text the repositories send for %s',
     (name) => {
-      const statements = baselineStatements(test.schema ?? 'public');
+      const statements = baselineStatements(test.schema);
       expect(sent).toContain(normalize(statements[name]));
     },
   );

@@ -1,4 +1,4 @@
-import { sqlStatements } from '@stellaops/integrations-persistence';
+import { sqlStatements } from '@stellaops/integrations-persistence/testing';
 
 /**
  * The statements the baseline runs: the persistence library's own (`sqlStatements`), so the bare

@@ -40,7 +40,10 @@ function codeOf(error: unknown): string | undefined {
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current != null && depth < 5; depth++) {
-    const inner = current instanceof QueryFailedError ? (current.driverError as unknown) : current;
+    // TypeORM wraps the driver's error (QueryFailedError.driverError); look at what it wraps.
+    const wrapped = (current as { driverError?: unknown }).driverError;
+    const inner =
+      current instanceof QueryFailedError || wrapped != null ? (wrapped ?? current) : current;
     const code = codeOf(inner);
     if (code !== undefined) {
       if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE.test(code)) return true;

@@ -1,8 +1,11 @@
 import net from 'node:net';
 import path from 'node:path';
 
-/** How the relay treats traffic: forward it, or hold it back as a network partition does. */
-export type RelayMode = 'pass' | 'partition';
+/**
+ * How the relay treats traffic: forward it, hold it back as a network partition does, or refuse
+ * it as a server that is down does.
+ */
+export type RelayMode = 'pass' | 'partition' | 'refuse';
 
 /** A loopback TCP relay in front of a PostgreSQL server, for tests that break the network. */
 export interface TcpRelay {
@@ -12,7 +15,8 @@ export interface TcpRelay {
   /**
    * `partition`: nothing gets through and nothing is refused or reset — bytes in either
    * direction wait (as TCP retransmits them until the network heals) and new connections are
-   * accepted but never answered. `pass`: forward again, the held bytes first.
+   * accepted but never answered. `refuse`: every connection is reset and new ones are closed at
+   * once. `pass`: forward again (after a partition, the held bytes first).
    */
   setMode(mode: RelayMode): void;
   /** Destroys every relayed connection, as a server restart would. */
@@ -48,6 +52,10 @@ export async function startTcpRelay(upstreamUrl: string): Promise<TcpRelay> {
     else from.pause();
   };
   const server = net.createServer((client) => {
+    if (mode === 'refuse') {
+      client.destroy();
+      return;
+    }
     track(client);
     if (mode === 'partition') {
       client.pause();
@@ -72,6 +80,10 @@ export async function startTcpRelay(upstreamUrl: string): Promise<TcpRelay> {
     setMode: (next) => {
       if (next === mode) return;
       mode = next;
+      if (next === 'refuse') {
+        for (const socket of sockets) socket.destroy();
+        return;
+      }
       for (const { from, to } of links) {
         if (next === 'partition') {
           from.unpipe(to);
