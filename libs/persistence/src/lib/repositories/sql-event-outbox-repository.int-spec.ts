@@ -6,7 +6,7 @@ import { describeOnDatabases, useTestDatabase } from '../testing/describe-on-dat
 const TENANT = 'tenant-a';
 const OTHER_TENANT = 'tenant-b';
 
-function event(tenantId: string, n: number, integrationId = randomUUID()): LifecycleEvent {
+function event(tenantId: string, n: number, integrationId: string = randomUUID()): LifecycleEvent {
   return {
     id: randomUUID(),
     type: 'integration.updated',
@@ -84,4 +84,137 @@ describeOnDatabases('SqlEventOutboxRepository', (target) => {
     // Publishing does not take events out of the feed.
     await expect(events().listAfter(TENANT, undefined, 10)).resolves.toEqual([a, c]);
   });
+
+  it('lets another tenant register while one tenant holds its event write open, and keeps each tenant’s feed in commit order', async () => {
+    const db = current().db;
+    const earlier = await events().append(event(TENANT, 0));
+    let releaseA: () => void = () => undefined;
+    const holdA = new Promise<void>((resolve) => (releaseA = resolve));
+    let signalAppended!: () => void;
+    const appended = new Promise<void>((resolve) => (signalAppended = resolve));
+    const a1 = event(TENANT, 1);
+    const transactionA = db.transaction(async (uow) => {
+      await uow.events.append(a1);
+      signalAppended();
+      await holdA;
+    });
+    await appended;
+    try {
+      await registerWhileOpen();
+    } finally {
+      releaseA();
+      await transactionA;
+    }
+
+    async function registerWhileOpen(): Promise<void> {
+      // B's whole registration commits while A's transaction, position already taken, is open.
+      const storedB = await within(
+        5_000,
+        db.transaction(async (uow) => {
+          const registered = await uow.integrations.insert({
+            tenantId: OTHER_TENANT,
+            name: 'registered-while-a-is-open',
+            type: 'scm',
+            provider: 'gitlab',
+            endpoint: 'https://gitlab.example.com',
+            settings: {},
+            credentials: {},
+            healthCheckIntervalSeconds: 300,
+            tags: [],
+            createdBy: 'bob',
+          });
+          return uow.events.append(event(OTHER_TENANT, 1, registered.id));
+        }),
+      );
+      await expect(events().listAfter(OTHER_TENANT, undefined, 10)).resolves.toEqual([storedB]);
+
+      // A second writer of tenant A waits for the first: it must not take a position that could
+      // commit before a1's.
+      const a2 = event(TENANT, 2);
+      let a2Done = false;
+      const appendA2 = events()
+        .append(a2)
+        .then((stored) => {
+          a2Done = true;
+          return stored;
+        });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(a2Done).toBe(false);
+      await expect(events().listAfter(TENANT, earlier.id, 10)).resolves.toEqual([]);
+
+      releaseA();
+      await transactionA;
+      const storedA2 = await appendA2;
+      const feed = await events().listAfter(TENANT, earlier.id, 10);
+      expect(feed.map((e) => e.id)).toEqual([a1.id, a2.id]);
+      const [storedA1] = feed;
+      // B took its position after a1 and committed before it: tenants' positions commit out of
+      // order, which A's feed cannot show.
+      expect(BigInt(storedB.position)).toBeGreaterThan(BigInt(storedA1?.position ?? 'x'));
+      expect(BigInt(storedA2.position)).toBeGreaterThan(BigInt(storedB.position));
+    }
+  });
+
+  it('never lets a reader skip an event of its tenant, with writers of several tenants committing in any order', async () => {
+    const tenants = ['t-0', 't-1', 't-2'];
+    const writersPerTenant = 4;
+    const transactionsPerWriter = 8;
+    const database = await target.create({ poolSize: 16 });
+    const { db } = database;
+    try {
+      const read = new Map(tenants.map((tenant) => [tenant, [] as string[]]));
+      let writing = true;
+      const reader = async (tenant: string): Promise<void> => {
+        const seen = read.get(tenant) as string[];
+        for (;;) {
+          const done = !writing;
+          const page = await db.events.listAfter(tenant, seen.at(-1), 5);
+          seen.push(...page.map((e) => e.id));
+          if (done && page.length === 0) return;
+          if (page.length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      };
+      const committed = new Map(tenants.map((tenant) => [tenant, new Set<string>()]));
+      const writer = async (tenant: string, n: number): Promise<void> => {
+        for (let i = 0; i < transactionsPerWriter; i++) {
+          const written = event(tenant, n * 100 + i);
+          await db.transaction(async (uow) => {
+            await uow.events.append(written);
+            // Commit after a random delay, so that later positions are ready to commit first.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 8));
+          });
+          committed.get(tenant)?.add(written.id);
+        }
+      };
+      const readers = tenants.map(reader);
+      await Promise.all(
+        tenants.flatMap((tenant) =>
+          Array.from({ length: writersPerTenant }, (_, n) => writer(tenant, n)),
+        ),
+      );
+      writing = false;
+      await Promise.all(readers);
+      for (const tenant of tenants) {
+        const all = await db.events.listAfter(tenant, undefined, 500);
+        expect(all).toHaveLength(writersPerTenant * transactionsPerWriter);
+        expect(new Set(all.map((e) => e.id))).toEqual(committed.get(tenant));
+        // What the reader collected while the writers ran is the whole feed, in feed order.
+        expect(read.get(tenant)).toEqual(all.map((e) => e.id));
+      }
+    } finally {
+      await database.dispose();
+    }
+  }, 60_000);
 });
+
+async function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

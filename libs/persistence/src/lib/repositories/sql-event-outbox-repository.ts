@@ -34,21 +34,29 @@ export interface OutboxStatements {
 }
 
 /**
- * The key of the transaction-scoped advisory lock that appends take. Holding it until commit
- * makes positions commit in order: a later position never becomes visible before an earlier one,
- * so a feed reader's "after position p" never skips an event that commits late.
+ * The first half of the transaction-scoped advisory lock that appends take; the second half is
+ * the tenant's hashtext. Holding it until commit makes a tenant's positions commit in order: an
+ * append gets its position only after the tenant's previous appender has committed (or rolled
+ * back), so a later position of a tenant never becomes visible before an earlier one, and a feed
+ * reader's "after position p" never skips an event that commits late. The feed is per tenant, so
+ * tenants do not wait for each other: positions of different tenants may commit out of order,
+ * which no reader of one tenant can see. Two tenants whose hashes collide merely share a lock.
+ * The relay reads every tenant's unpublished events without a cursor: one that commits late is
+ * in its next read.
  */
-function appendLockKey(tables: TableNames): string {
-  const digest = createHash('sha256')
+function appendLockClass(tables: TableNames): number {
+  return createHash('sha256')
     .update(`stellaops-integrations:${tables.eventOutbox}`)
-    .digest();
-  return digest.readBigInt64BE(0).toString();
+    .digest()
+    .readInt32BE(0);
 }
 
 export function buildOutboxStatements(tables: TableNames): OutboxStatements {
   const t = tables.eventOutbox;
   return {
-    append: `WITH "commit_order" AS (SELECT pg_advisory_xact_lock(${appendLockKey(tables)}))
+    append: `WITH "commit_order" AS (
+        SELECT pg_advisory_xact_lock(${appendLockClass(tables)}, hashtext($2::text))
+      )
       INSERT INTO ${t} AS e ("id", "tenant_id", "integration_id", "type", "occurred_at", "payload")
       SELECT $1::uuid, $2, $3::uuid, $4, $5::timestamptz, $6::jsonb FROM "commit_order"
       RETURNING ${COLUMNS}`,
