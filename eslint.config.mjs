@@ -16,7 +16,11 @@ export const depConstraints = [
     onlyDependOnLibsWithTags: ['type:abstractions', 'type:plugin-client'],
   },
   { sourceTag: 'type:plugin-client', onlyDependOnLibsWithTags: ['type:abstractions'] },
-  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:abstractions', 'type:core'] },
+  { sourceTag: 'type:plugin-host', onlyDependOnLibsWithTags: ['type:abstractions'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:abstractions', 'type:core', 'type:plugin-host'],
+  },
   {
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
@@ -24,6 +28,7 @@ export const depConstraints = [
       'type:core',
       'type:contracts',
       'type:persistence',
+      'type:plugin-host',
       'type:plugin',
       'type:plugin-client',
       'type:testing',

@@ -1,0 +1,3 @@
+import { publishableLibraryConfig } from '../../eslint.config.mjs';
+
+export default publishableLibraryConfig();
