@@ -1,0 +1,100 @@
+import { CONTRACT_VERSION } from '@stellaops/integrations-plugin-abstractions';
+import { SettingsSchemaCompiler } from '../schema/settings-schema-compiler';
+import { pluginShapeProblem, pluginShapeRuleProblem, pluginShapeRules } from './plugin-shape-rules';
+
+const context = { compiler: SettingsSchemaCompiler.create() };
+
+function aPlugin(overrides: Record<string, unknown> = {}, manifest: Record<string, unknown> = {}) {
+  return {
+    name: 'acme',
+    type: 'ci',
+    provider: 'acme',
+    isAvailable: () => true,
+    testConnection: async () => undefined,
+    checkHealth: async () => undefined,
+    manifest: {
+      displayName: 'Acme',
+      contractVersion: CONTRACT_VERSION,
+      settingsSchema: { type: 'object' },
+      credentialSlots: [{ name: 'token', description: 'API token', required: true }],
+      requiredScopes: [],
+      capabilities: [],
+      ...manifest,
+    },
+    ...overrides,
+  };
+}
+
+describe('pluginShapeRules', () => {
+  it('accept a well-formed plugin', () => {
+    expect(pluginShapeProblem(aPlugin(), context)).toBeUndefined();
+  });
+
+  it.each([
+    ['a non-object', 42, 'the plugin is not an object'],
+    ['an empty provider', aPlugin({ provider: ' ' }), 'provider is " "'],
+    ['no checkHealth', aPlugin({ checkHealth: undefined }), 'checkHealth is not a function'],
+    ['no manifest', aPlugin({ manifest: null }), 'manifest is not an object'],
+    ['a future contract', aPlugin({}, { contractVersion: '2.0' }), /contract major version 2/],
+    [
+      'an unsupported dialect',
+      aPlugin({}, { settingsSchema: { $schema: 'http://json-schema.org/draft-04/schema#' } }),
+      /not a supported dialect/,
+    ],
+    [
+      'a schema that does not compile',
+      aPlugin({}, { settingsSchema: { type: 'nope' } }),
+      /^settingsSchema does not compile/,
+    ],
+    [
+      'a slot without a description',
+      aPlugin({}, { credentialSlots: [{ name: 'token', required: true }] }),
+      'credentialSlots[0] is not a { name, description, required } object',
+    ],
+    [
+      'a slot named twice',
+      aPlugin(
+        {},
+        {
+          credentialSlots: [
+            { name: 'token', description: '', required: true },
+            { name: 'token', description: '', required: false },
+          ],
+        },
+      ),
+      'credential slot names are duplicated: token',
+    ],
+    [
+      'a capability without its factory',
+      aPlugin({}, { capabilities: ['registry'] }),
+      "'registry' is declared but createRegistryConnector is missing",
+    ],
+    [
+      'a factory without its capability',
+      aPlugin({ createScmAnnotationClient: () => ({}) }),
+      "createScmAnnotationClient is present but 'scm-annotations' is not declared",
+    ],
+  ])('refuse %s', (_name, candidate, expected) => {
+    const problem = pluginShapeProblem(candidate, context);
+    if (typeof expected === 'string') expect(problem).toBe(expected);
+    else expect(problem).toMatch(expected);
+  });
+
+  it('report a throwing getter as the problem', () => {
+    const candidate = aPlugin();
+    Object.defineProperty(candidate, 'provider', {
+      get: () => {
+        throw new Error('not yet');
+      },
+    });
+    const rule = pluginShapeRules.find((each) => each.title.startsWith('provider'));
+    expect(rule && pluginShapeRuleProblem(rule, candidate, context)).toBe(
+      'reading the plugin threw: not yet',
+    );
+  });
+
+  it('have a distinct title each', () => {
+    const titles = pluginShapeRules.map((rule) => rule.title);
+    expect(new Set(titles).size).toBe(titles.length);
+  });
+});
