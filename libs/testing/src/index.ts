@@ -12,6 +12,7 @@ export * from './lib/servers/start-http-server';
 export * from './lib/servers/start-https-server';
 export * from './lib/servers/start-tcp-server';
 export * from './lib/servers/hostile-scenarios';
+export * from './lib/servers/with-unresolvable-names';
 export * from './lib/conformance/conformance-options';
 export type { ConformanceCheckResult } from './lib/conformance/conformance-check-result';
 export * from './lib/conformance/conformance-failure.error';

@@ -16,6 +16,7 @@ import type { HostileEndpoint, HostileScenario } from '../servers/hostile-scenar
 import { hostileScenario, hostileScenarios } from '../servers/hostile-scenarios';
 import { startHttpServer } from '../servers/start-http-server';
 import { respondJson } from '../servers/test-server';
+import { withUnresolvableNames } from '../servers/with-unresolvable-names';
 import type { ConformanceCheckResult } from './conformance-check-result';
 import { errorSummary, failed, passed, redact } from './conformance-check-result';
 import type {
@@ -200,7 +201,7 @@ export class ConformanceSuite {
           execute: () =>
             this.judgeCall(
               this.specFor(operation, scenario.name),
-              this.network ? networkExpectations(scenario.name, this.timeoutMs) : [],
+              this.network ? networkExpectations(scenario.name) : [],
             ),
         });
       }
@@ -320,11 +321,15 @@ export class ConformanceSuite {
     }
     const accessor = new InMemorySecretAccessor(values, { failing });
     const logger = new CapturingLogger();
+    // The dns-failure scenario's lookup fails inside the host, so no scenario leaves the machine.
+    const fetch = withUnresolvableNames(
+      this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    );
     const hostOverrides: PluginHostOverrides<typeof systemClock> = {
       logger,
       clock: systemClock,
       timeoutMs: spec.timeoutMs,
-      ...(this.options.fetch === undefined ? {} : { fetch: this.options.fetch }),
+      fetch,
     };
     const host = aPluginHost(hostOverrides);
     const defaults = anIntegrationConfig({

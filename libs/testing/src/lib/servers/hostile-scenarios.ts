@@ -32,7 +32,11 @@ export interface HostileScenario {
   start(): Promise<HostileEndpoint>;
 }
 
-/** The reserved `.invalid` top-level domain never resolves (RFC 2606). */
+/**
+ * A name under the reserved `.invalid` top-level domain (RFC 2606). Reach it through a fetch
+ * wrapped by `withUnresolvableNames`, which fails the lookup without asking the system resolver:
+ * the conformance kit's host does.
+ */
 export const UNRESOLVABLE_ENDPOINT = 'http://no-such-host.invalid';
 
 /**

@@ -7,11 +7,19 @@ import { startHttpServer } from './start-http-server';
 import { startHttpsServer } from './start-https-server';
 import { startTcpServer } from './start-tcp-server';
 import { respondJson } from './test-server';
+import {
+  dnsLookupError,
+  isUnresolvableName,
+  withUnresolvableNames,
+} from './with-unresolvable-names';
+
+/** The conformance kit's host fetch: the `.invalid` lookup fails without asking the resolver. */
+const hostFetch = withUnresolvableNames((input, init) => fetch(input, init));
 
 /** What a client sees: an error classified by the contract's own helper, or a status. */
 async function outcomeOf(url: string): Promise<Record<string, unknown>> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    const response = await hostFetch(url, { signal: AbortSignal.timeout(1000) });
     const retryAfter = response.headers.get('retry-after');
     try {
       await response.json();
@@ -141,8 +149,8 @@ describe('startTcpServer', () => {
 describe('hostile scenarios', () => {
   const expected: Record<Exclude<HostileScenarioName, 'never-answers'>, Record<string, unknown>> = {
     'connection-refused': { phase: 'connect', isTransient: true },
-    // ENOTFOUND is permanent, EAI_AGAIN (a resolver that did not answer) transient.
-    'dns-failure': { phase: 'dns', isTransient: expect.any(Boolean) },
+    // ENOTFOUND: the name does not exist, which no retry changes.
+    'dns-failure': { phase: 'dns', isTransient: false },
     'tls-self-signed': { phase: 'tls', isTransient: false },
     'closes-mid-headers': { phase: 'api', isTransient: true },
     'closes-mid-body': { status: 200, body: 'api', retryAfter: null },
@@ -197,5 +205,66 @@ describe('hostile scenarios', () => {
     expect(new Set(names).size).toBe(13);
     expect(new URL(UNRESOLVABLE_ENDPOINT).hostname.endsWith('.invalid')).toBe(true);
     expect(() => hostileScenario('nope' as HostileScenarioName)).toThrow(RangeError);
+  });
+});
+
+describe('withUnresolvableNames', () => {
+  it('fails a .invalid name exactly as a failed getaddrinfo does, and the contract reads it so', async () => {
+    const inner = jest.fn<ReturnType<typeof fetch>, Parameters<typeof fetch>>();
+    const error = await withUnresolvableNames(inner)('http://API.no-such-host.invalid./v1').catch(
+      (caught: unknown) => caught,
+    );
+
+    expect(inner).not.toHaveBeenCalled();
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({
+      message: 'fetch failed',
+      cause: {
+        message: 'getaddrinfo ENOTFOUND api.no-such-host.invalid.',
+        errno: -3008,
+        code: 'ENOTFOUND',
+        syscall: 'getaddrinfo',
+        hostname: 'api.no-such-host.invalid.',
+      },
+    });
+    expect(classifyError(error)).toMatchObject({ phase: 'dns', isTransient: false });
+  });
+
+  it('can answer as a resolver that did not respond (EAI_AGAIN, transient)', async () => {
+    const error = await withUnresolvableNames(fetch, { code: 'EAI_AGAIN' })(
+      new URL(UNRESOLVABLE_ENDPOINT),
+    ).catch((caught: unknown) => caught);
+
+    expect(error).toMatchObject({ cause: { code: 'EAI_AGAIN', errno: -3001 } });
+    expect(classifyError(error)).toMatchObject({ phase: 'dns', isTransient: true });
+  });
+
+  it('rejects with the reason of an aborted signal before any lookup, as fetch does', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = await hostFetch(UNRESOLVABLE_ENDPOINT, { signal: controller.signal }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ name: 'AbortError' });
+  });
+
+  it('passes every other request to the wrapped fetch', async () => {
+    const server = await startHttpServer((_request, response) => respondJson(response, 200, {}));
+    try {
+      const response = await hostFetch(`${server.url}/through`);
+      expect(response.status).toBe(200);
+      await response.body?.cancel();
+      expect(server.requests.map((request) => request.url)).toEqual(['/through']);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('knows the reserved names and nothing else', () => {
+    expect(['invalid', 'x.invalid', 'X.INVALID.'].every(isUnresolvableName)).toBe(true);
+    expect(
+      ['invalid.example', 'localhost', '127.0.0.1', 'notinvalid'].some(isUnresolvableName),
+    ).toBe(false);
+    expect(dnsLookupError('x.invalid').cause).toMatchObject({ code: 'ENOTFOUND' });
   });
 });
