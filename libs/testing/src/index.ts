@@ -16,8 +16,13 @@ export * from './lib/servers/with-unresolvable-names';
 export * from './lib/conformance/conformance-options';
 export type { ConformanceCheckResult } from './lib/conformance/conformance-check-result';
 export * from './lib/conformance/conformance-failure.error';
-export * from './lib/conformance/validate-check-result';
-export * from './lib/conformance/compile-settings-schema';
+// From the plugin host, so that a plugin's own tests compile its schema and check its results as the
+// service does.
+export {
+  compileSettingsSchema,
+  SettingsSchemaError,
+  validateCheckResult,
+} from '@stellaops/integrations-plugin-host';
 export * from './lib/conformance/conformance-suite';
 export * from './lib/conformance/run-conformance-checks';
 export * from './lib/conformance/describe-connector-conformance';

@@ -382,7 +382,7 @@ describe('runConformanceChecks', () => {
     expect(failures(verdicts).filter((check) => check.startsWith('plugin'))).toEqual([
       'plugin › manifest › displayName is a non-empty string',
       `plugin › manifest › contractVersion is compatible with ${CONTRACT_VERSION}`,
-      'plugin › settings schema › settingsSchema compiles with ajv',
+      'plugin › settings schema › settingsSchema is a supported JSON Schema that compiles',
       'plugin › credential slots › credential slot names are non-empty and unique',
       "plugin › capabilities › createRegistryConnector is present exactly when 'registry' is declared",
     ]);
@@ -391,15 +391,58 @@ describe('runConformanceChecks', () => {
         verdicts,
         'plugin › credential slots › credential slot names are non-empty and unique',
       ).reason,
-    ).toBe('duplicated: token');
+    ).toBe('credential slot names are duplicated: token');
+  }, 30_000);
+
+  it.each([
+    ['draft-07', { $schema: 'http://json-schema.org/draft-07/schema#' }],
+    ['2019-09', { $schema: 'https://json-schema.org/draft/2019-09/schema' }],
+    ['2020-12', { $schema: 'https://json-schema.org/draft/2020-12/schema' }],
+    ['no $schema (2020-12)', {}],
+  ])(
+    'passes the plugin checks with a %s settings schema',
+    async (_dialect, declared) => {
+      const plugin = new SamplePingPlugin();
+      Object.defineProperty(plugin, 'manifest', {
+        value: {
+          ...manifest,
+          settingsSchema: {
+            ...declared,
+            type: 'object',
+            properties: { apiPath: { type: 'string', pattern: '^/' } },
+            dependentRequired: { apiPath: [] },
+          },
+        },
+      });
+      const verdicts = await runConformanceChecks(plugin, { ...fast, scenarios: [] });
+
+      expect(failures(verdicts)).toEqual([]);
+    },
+    30_000,
+  );
+
+  it('fails a settings schema of a dialect no host supports', async () => {
+    const plugin = new SamplePingPlugin();
+    Object.defineProperty(plugin, 'manifest', {
+      value: {
+        ...manifest,
+        settingsSchema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' },
+      },
+    });
+    const verdicts = await runConformanceChecks(plugin, { ...fast, scenarios: [] });
+
+    expect(
+      verdict(
+        verdicts,
+        'plugin › settings schema › settingsSchema is a supported JSON Schema that compiles',
+      ).reason,
+    ).toMatch(/draft-04.* is not a supported dialect/);
   }, 30_000);
 
   it('fails a type that changes between reads', async () => {
     const verdicts = await runConformanceChecks(new UnstablePlugin(), { ...fast, scenarios: [] });
 
-    expect(
-      verdict(verdicts, 'plugin › identity › type is a non-empty string, the same on every read'),
-    ).toMatchObject({
+    expect(verdict(verdicts, 'plugin › identity › type is the same on every read')).toMatchObject({
       passed: false,
       reason: expect.stringContaining('changed between reads'),
     });

@@ -5,6 +5,7 @@ import type {
   IntegrationConnectorPlugin,
 } from '@stellaops/integrations-plugin-abstractions';
 import { systemClock } from '@stellaops/integrations-plugin-abstractions';
+import { validateCheckResult } from '@stellaops/integrations-plugin-host';
 import type { PluginHostOverrides } from '../fixtures/a-plugin-host';
 import { aPluginHost } from '../fixtures/a-plugin-host';
 import { anIntegrationConfig } from '../fixtures/an-integration-config';
@@ -31,7 +32,6 @@ import { manifestChecks } from './manifest-checks';
 import { networkExpectations } from './network-expectations';
 import type { CallObservation } from './observe-call';
 import { observeCall } from './observe-call';
-import { validateCheckResult } from './validate-check-result';
 
 const DEFAULT_TIMEOUT_MS = 2000;
 const DEFAULT_GRACE_MS = 300;
