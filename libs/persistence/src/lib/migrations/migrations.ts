@@ -1,4 +1,5 @@
 import { InitialSchema1795392000000 } from './1795392000000-initial-schema';
+import { ListingIndexes1796256000000 } from './1796256000000-listing-indexes';
 
 /** Every committed migration, oldest first. Add new ones at the end; never edit an applied one. */
-export const MIGRATIONS = [InitialSchema1795392000000];
+export const MIGRATIONS = [InitialSchema1795392000000, ListingIndexes1796256000000];

@@ -434,6 +434,36 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     expect(healthy).toEqual({ items: [], next: null });
   });
 
+  it('searches names for the text as given: LIKE wildcards and the escape character match only themselves', async () => {
+    const names = ['fifty%off', '50_50', 'back\\slash', 'plain-500', 'ABC-def', 'abc_DEF'];
+    for (const name of names) await repo().insert(record({ name }));
+    const search = async (q: string) =>
+      (await repo().list({ tenantId: TENANT, q, limit: 50 })).items.map((item) => item.name);
+    await expect(search('%')).resolves.toEqual(['fifty%off']);
+    await expect(search('_')).resolves.toEqual(['50_50', 'abc_DEF']);
+    await expect(search('\\')).resolves.toEqual(['back\\slash']);
+    await expect(search('0_5')).resolves.toEqual(['50_50']);
+    await expect(search('y%o')).resolves.toEqual(['fifty%off']);
+    await expect(search('c-D')).resolves.toEqual(['ABC-def']);
+    await expect(search('C_d')).resolves.toEqual(['abc_DEF']);
+    await expect(search('500')).resolves.toEqual(['plain-500']);
+    await expect(search('x')).resolves.toEqual([]);
+  });
+
+  it('matches a tag within the tenant only, whatever characters tenant ids and tags hold', async () => {
+    const mine = await repo().insert(record({ tenantId: 'a:1', name: 'mine', tags: ['b', 'x y'] }));
+    await repo().insert(record({ tenantId: 'a', name: 'lookalike', tags: ['1:b'] }));
+    await repo().insert(record({ tenantId: 'a:1:b', name: 'longer-tenant', tags: [] }));
+    const tagged = async (tenantId: string, tag: string) =>
+      (await repo().list({ tenantId, tag, limit: 10 })).items.map((item) => item.id);
+    await expect(tagged('a:1', 'b')).resolves.toEqual([mine.id]);
+    await expect(tagged('a:1', 'x y')).resolves.toEqual([mine.id]);
+    await expect(tagged('a', 'b')).resolves.toEqual([]);
+    await expect(tagged('a', '1:b')).resolves.toHaveLength(1);
+    await expect(tagged('a:1:b', '')).resolves.toEqual([]);
+    await expect(tagged('a:1', 'x')).resolves.toEqual([]);
+  });
+
   it('refuses a malformed cursor and a limit below one', async () => {
     await expect(
       repo().list({ tenantId: TENANT, limit: 10, after: { name: 'a', id: 'nope' } }),

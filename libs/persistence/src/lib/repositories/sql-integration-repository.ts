@@ -108,16 +108,22 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
       RETURNING ${columns()}`,
     findById: `SELECT ${columns()} FROM ${t} WHERE ${live}`,
     // One statement for every combination of filters: with unnamed statements each execution
-    // is planned with its parameters, so the `$n IS NULL` branches fold away. Both sides of the
-    // name comparisons use byte order ("C"), the column's own collation.
+    // is planned with its parameters, so the `$n IS NULL` branches fold away, and the tag key and
+    // the search pattern fold to constants the indexes can use (see the listing-indexes
+    // migration): a tag is matched in tenant_tags, where it is qualified with its tenant. The
+    // search is a substring match: LIKE's wildcards and escape character in it are escaped. Both
+    // sides of the name comparisons use byte order ("C"), the column's own collation, so lower()
+    // folds ASCII letters only.
     list: `SELECT ${columns()} FROM ${t}
       WHERE "tenant_id" = $1 AND "deleted_at" IS NULL
         AND ($2::text IS NULL OR "type" = $2::text)
         AND ($3::text IS NULL OR "provider" = $3::text)
         AND ($4::text IS NULL OR "status" = $4::text)
         AND ($5::text IS NULL OR "health" = $5::text)
-        AND ($6::text IS NULL OR "tags" @> ARRAY[$6::text])
-        AND ($7::text IS NULL OR strpos(lower("name"), lower($7::text COLLATE "C")) > 0)
+        AND ($6::text IS NULL
+          OR "tenant_tags" @> ARRAY[${tables.schema}."integration_tenant_tag"($1, $6::text)])
+        AND ($7::text IS NULL OR lower("name") LIKE '%' || replace(replace(replace(
+          lower($7::text COLLATE "C"), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')
         AND ($8::text IS NULL OR ("name", "id") > ($8::text COLLATE "C", $9::uuid))
       ORDER BY "name", "id"
       LIMIT $10`,
