@@ -94,6 +94,24 @@ describe('loadServiceConfig', () => {
     });
   });
 
+  it('scopes secrets: no variable allowed and every store open by default', () => {
+    expect(loadServiceConfig({})).toMatchObject({
+      secretsEnvAllow: [],
+      secretsTenantStores: undefined,
+    });
+    const config = loadServiceConfig({
+      SECRETS_ENV_ALLOW: 'GITHUB_APP_*,HARBOR_ROBOT',
+      SECRETS_TENANT_STORES: 'acme=env,file;*=file',
+    });
+    expect(config.secretsEnvAllow).toEqual(['GITHUB_APP_*', 'HARBOR_ROBOT']);
+    expect(config.secretsTenantStores).toEqual(
+      new Map([
+        ['acme', ['env', 'file']],
+        ['*', ['file']],
+      ]),
+    );
+  });
+
   it.each([
     [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
     [{ PORT: 'eighty' }, /PORT must be an integer/],
@@ -105,6 +123,9 @@ describe('loadServiceConfig', () => {
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ INTEGRATIONS_OFFLINE: 'maybe' }, /INTEGRATIONS_OFFLINE must be true or false/],
     [{ CHECK_TIMEOUT_MS: '5' }, /CHECK_TIMEOUT_MS must be an integer from 100/],
+    [{ SECRETS_ENV_ALLOW: 'GITHUB_*,DATABASE_URL' }, /SECRETS_ENV_ALLOW names DATABASE_URL/],
+    [{ SECRETS_ENV_ALLOW: '*' }, /SECRETS_ENV_ALLOW must not allow every variable/],
+    [{ SECRETS_TENANT_STORES: 'acme' }, /SECRETS_TENANT_STORES entries are tenant=store/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => loadServiceConfig(env)).toThrow(ConfigError);
     expect(() => loadServiceConfig(env)).toThrow(message);

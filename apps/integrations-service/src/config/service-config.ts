@@ -1,5 +1,9 @@
 import path from 'node:path';
+import { parseEnvAllowList } from '../secrets/env-allow-list';
+import { parseTenantStores } from '../secrets/tenant-stores';
 import { ConfigError } from './config.error';
+import type { OutboundConfig } from './outbound-config';
+import { loadOutboundConfig } from './outbound-config';
 
 export type AuthConfig =
   | { readonly mode: 'hs256'; readonly secret: string }
@@ -42,12 +46,18 @@ export interface ServiceConfig {
   readonly checkTimeoutMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   readonly offline: boolean;
-  /** Directory the `file` AuthRef store reads from; references cannot leave it. */
+  /** Holds one folder per tenant for the `file` AuthRef store; a reference cannot leave its tenant's. */
   readonly secretsDir: string | undefined;
+  /** SECRETS_ENV_ALLOW: the variable names and `PREFIX*`es the `env` store may resolve. */
+  readonly secretsEnvAllow: readonly string[];
+  /** SECRETS_TENANT_STORES: the stores each tenant (or `*`) may use; undefined: every store. */
+  readonly secretsTenantStores: ReadonlyMap<string, readonly string[]> | undefined;
   /** Print a ready local token at start (the local default). */
   readonly printToken: boolean;
   /** AES-256 key (base64 or hex) for credentials at rest; the embedded mode makes one in `dataDir`. */
   readonly credentialsKey: string | undefined;
+  /** The plugins' way out: OUTBOUND_ALLOW_CIDRS, the proxy variables, OUTBOUND_MAX_REDIRECTS. */
+  readonly outbound: OutboundConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -157,7 +167,10 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     logLevel: logLevel as ServiceConfig['logLevel'],
     offline: flag(env, 'INTEGRATIONS_OFFLINE', false),
     secretsDir: secretsDir === undefined ? undefined : path.resolve(secretsDir),
+    secretsEnvAllow: parseEnvAllowList(env['SECRETS_ENV_ALLOW']),
+    secretsTenantStores: parseTenantStores(env['SECRETS_TENANT_STORES']),
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
     credentialsKey: nonEmpty(env, 'CREDENTIALS_ENCRYPTION_KEY'),
+    outbound: loadOutboundConfig(env),
   };
 }

@@ -1,14 +1,15 @@
 import path from 'node:path';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
+import { EnvAllowList } from './env-allow-list';
 import { EnvSecretResolver } from './env-secret-resolver';
 import { FileSecretResolver } from './file-secret-resolver';
 import type { SecretResolver } from './secret-resolver';
 import { SECRET_RESOLVERS } from './secret-resolver';
 import { SecretsService } from './secrets.service';
 
-/** Where `authref://file/...` reads from when SECRETS_DIR is not set. */
+/** Where the tenants' folders of `authref://file/...` are when SECRETS_DIR is not set. */
 export function secretsDirectory(config: ServiceConfig): string {
   return config.secretsDir ?? path.join(config.dataDir, 'secrets');
 }
@@ -19,7 +20,16 @@ export function secretsDirectory(config: ServiceConfig): string {
  */
 @Module({
   providers: [
-    { provide: EnvSecretResolver, useFactory: () => new EnvSecretResolver(process.env) },
+    {
+      provide: EnvSecretResolver,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: ServiceConfig) => {
+        const allowList = new EnvAllowList(config.secretsEnvAllow);
+        const logger = new Logger('Secrets');
+        for (const warning of allowList.warnings()) logger.warn(warning);
+        return new EnvSecretResolver(allowList, process.env);
+      },
+    },
     {
       provide: FileSecretResolver,
       inject: [SERVICE_CONFIG],

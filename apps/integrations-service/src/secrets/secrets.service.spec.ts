@@ -4,19 +4,22 @@ import path from 'node:path';
 import type { DynamicModule } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import type { AuthRef } from '@stellaops/integrations-core';
+import { AuthRef } from '@stellaops/integrations-core';
 import { Database } from '@stellaops/integrations-persistence';
 import { SecretUnavailableError } from '@stellaops/integrations-plugin-abstractions';
 import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
-import { EnvSecretResolver } from './env-secret-resolver';
+import { redactionForms } from '../plugins/redact-secrets';
+import { EnvAllowList } from './env-allow-list';
+import { ENV_NOT_ALLOWED, EnvSecretResolver } from './env-secret-resolver';
 import { SecretResolutionError } from './secret-resolution.error';
 import type { SecretResolver } from './secret-resolver';
 import { SECRET_RESOLVERS } from './secret-resolver';
 import { SecretsModule } from './secrets.module';
-import { SECRET_RESOLVED_ACTION, SecretsService } from './secrets.service';
+import { SECRET_REFUSED_ACTION, SECRET_RESOLVED_ACTION, SecretsService } from './secrets.service';
 
-const ENV_NAME = 'SECRETS_SPEC_TOKEN';
+const ENV_NAME = 'SPEC_SECRETS_TOKEN';
+const ENV_ALLOW = 'SPEC_SECRETS_*';
 const ENV_VALUE = 'env-token-value';
 const FILE_VALUE = 'file-token-value';
 
@@ -37,8 +40,8 @@ describe('SecretsService', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'secrets-service-'));
-    await mkdir(path.join(dataDir, 'secrets', 'gh'), { recursive: true });
-    await writeFile(path.join(dataDir, 'secrets', 'gh', 'token'), `${FILE_VALUE}\n`);
+    await mkdir(path.join(dataDir, 'secrets', 't1', 'gh'), { recursive: true });
+    await writeFile(path.join(dataDir, 'secrets', 't1', 'gh', 'token'), `${FILE_VALUE}\n`);
   });
 
   afterAll(async () => {
@@ -50,7 +53,9 @@ describe('SecretsService', () => {
     record = jest.fn().mockResolvedValue(undefined);
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot(loadServiceConfig({ DATA_DIR: dataDir })),
+        ConfigModule.forRoot(
+          loadServiceConfig({ DATA_DIR: dataDir, SECRETS_ENV_ALLOW: ENV_ALLOW }),
+        ),
         fakeDatabase(record),
         SecretsModule,
       ],
@@ -69,7 +74,9 @@ describe('SecretsService', () => {
     key: 'authref://file/gh/token',
     vault: 'authref://vault/kv/data/x#y',
     broken: 'plaintext-password',
-    unset: 'authref://env/SECRETS_SPEC_UNSET',
+    unset: 'authref://env/SPEC_SECRETS_UNSET',
+    service: 'authref://env/AUTH_JWT_SECRET',
+    other: 'authref://env/PATH',
   };
 
   async function unavailable(promise: Promise<unknown>): Promise<SecretUnavailableError> {
@@ -86,14 +93,24 @@ describe('SecretsService', () => {
     expect(secrets.supportedStores()).toEqual(['env', 'file']);
   });
 
-  it("resolves slots from the environment and from the data folder's secrets directory", async () => {
+  it("resolves slots from the environment and from the tenant's secrets folder", async () => {
     const accessor = secrets.accessorFor(context, credentials);
-    expect(accessor.slots).toEqual(['broken', 'key', 'token', 'unset', 'vault']);
+    expect(accessor.slots).toEqual([
+      'broken',
+      'key',
+      'other',
+      'service',
+      'token',
+      'unset',
+      'vault',
+    ]);
     expect(accessor.has('token')).toBe(true);
-    expect(accessor.has('other')).toBe(false);
+    expect(accessor.has('nothing')).toBe(false);
     await expect(accessor.get('token')).resolves.toBe(ENV_VALUE);
     await expect(accessor.get('key')).resolves.toBe(FILE_VALUE);
-    expect([...accessor.resolvedValues()].sort()).toEqual([ENV_VALUE, FILE_VALUE].sort());
+    expect([...accessor.resolvedValues()].sort()).toEqual(
+      [...new Set([...redactionForms(ENV_VALUE), ...redactionForms(FILE_VALUE)])].sort(),
+    );
   });
 
   it('resolves again on every get, so a rotated secret is used at once', async () => {
@@ -101,7 +118,7 @@ describe('SecretsService', () => {
     await expect(accessor.get('token')).resolves.toBe(ENV_VALUE);
     process.env[ENV_NAME] = 'rotated-value';
     await expect(accessor.get('token')).resolves.toBe('rotated-value');
-    expect(accessor.resolvedValues()).toEqual([ENV_VALUE, 'rotated-value']);
+    expect(accessor.resolvedValues()).toEqual(expect.arrayContaining([ENV_VALUE, 'rotated-value']));
   });
 
   it('audits each resolution with its slot and store, never the value or the location', async () => {
@@ -147,22 +164,53 @@ describe('SecretsService', () => {
 
   it('rejects an unknown slot, a malformed reference, an unsupported store or a missing value', async () => {
     const accessor = secrets.accessorFor(context, credentials);
-    const unknownSlot = await unavailable(accessor.get('other'));
-    expect(unknownSlot.slot).toBe('other');
+    const unknownSlot = await unavailable(accessor.get('nothing'));
+    expect(unknownSlot.slot).toBe('nothing');
     expect(unknownSlot.message).toBe(
-      "credential 'other' is unavailable: no reference is configured for this slot",
+      "credential 'nothing' is unavailable: no reference is configured for this slot",
     );
     expect((await unavailable(accessor.get('broken'))).message).toMatch(/not a valid AuthRef URI/);
     expect((await unavailable(accessor.get('vault'))).message).toBe(
-      "credential 'vault' is unavailable: the AuthRef store 'vault' is not supported here (supported: env, file)",
+      "credential 'vault' is unavailable: its AuthRef store 'vault' is not supported here (supported: env, file)",
     );
     const unset = await unavailable(accessor.get('unset'));
     expect(unset.message).toBe(
-      "credential 'unset' is unavailable: environment variable SECRETS_SPEC_UNSET is not set",
+      "credential 'unset' is unavailable: environment variable SPEC_SECRETS_UNSET is not set",
     );
     expect(unset.isTransient).toBe(false);
     expect(record).not.toHaveBeenCalled();
     expect(accessor.resolvedValues()).toEqual([]);
+  });
+
+  it('refuses, audits and logs a reference the tenant may not use, set or not', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const accessor = secrets.accessorFor(context, credentials);
+    const service = await unavailable(accessor.get('service'));
+    const other = await unavailable(accessor.get('other'));
+    expect(service.message).toBe(`credential 'service' is unavailable: ${ENV_NOT_ALLOWED}`);
+    expect(other.message).toBe(`credential 'other' is unavailable: ${ENV_NOT_ALLOWED}`);
+    expect(record).toHaveBeenCalledTimes(2);
+    expect(record).toHaveBeenCalledWith(
+      expect.objectContaining({
+        action: SECRET_REFUSED_ACTION,
+        details: { slot: 'service', store: 'env' },
+      }),
+    );
+    expect(warn).toHaveBeenCalledTimes(2);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(
+      /refused credential 'service' of integration i-1 \(tenant t1\)/,
+    );
+    expect(accessor.resolvedValues()).toEqual([]);
+  });
+
+  it('tells the registration check why a reference is refused, without looking it up', () => {
+    const ref = (uri: string) => AuthRef.parse(uri);
+    expect(secrets.refusal('t1', ref(`authref://env/${ENV_NAME}`))).toBeUndefined();
+    expect(secrets.refusal('t1', ref('authref://env/SPEC_SECRETS_UNSET'))).toBeUndefined();
+    expect(secrets.refusal('t1', ref('authref://env/AUTH_JWT_SECRET'))).toBe(ENV_NOT_ALLOWED);
+    expect(secrets.refusal('t1', ref('authref://file/gh/token'))).toBeUndefined();
+    expect(secrets.refusal('../t1', ref('authref://file/gh/token'))).toMatch(/no folder/);
+    expect(secrets.refusal('t1', ref('authref://vault/kv/x'))).toMatch(/not supported here/);
   });
 
   it('does not resolve once the signal has fired', async () => {
@@ -172,6 +220,54 @@ describe('SecretsService', () => {
     const error = await unavailable(accessor.get('token', controller.signal));
     expect(error.isTransient).toBe(true);
     expect(record).not.toHaveBeenCalled();
+  });
+
+  describe('with SECRETS_TENANT_STORES', () => {
+    async function withTenantStores(raw: string): Promise<SecretsService> {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          ConfigModule.forRoot(
+            loadServiceConfig({
+              DATA_DIR: dataDir,
+              SECRETS_ENV_ALLOW: ENV_ALLOW,
+              SECRETS_TENANT_STORES: raw,
+            }),
+          ),
+          fakeDatabase(record),
+          SecretsModule,
+        ],
+      }).compile();
+      return moduleRef.get(SecretsService);
+    }
+
+    it('opens to each tenant only its stores', async () => {
+      const service = await withTenantStores('t1=file;t2=env,file;*=');
+      const envRef = AuthRef.parse(`authref://env/${ENV_NAME}`);
+      expect(service.refusal('t1', envRef)).toBe(
+        "its AuthRef store 'env' is not open to this tenant (the operator opens stores to tenants with SECRETS_TENANT_STORES)",
+      );
+      expect(service.refusal('t2', envRef)).toBeUndefined();
+      expect(service.refusal('t3', envRef)).toMatch(/not open to this tenant/);
+      const accessor = service.accessorFor(context, credentials);
+      expect((await unavailable(accessor.get('token'))).message).toMatch(/not open to this tenant/);
+      await expect(accessor.get('key')).resolves.toBe(FILE_VALUE);
+    });
+
+    it('gives unlisted tenants the stores of *', async () => {
+      const service = await withTenantStores('t2=env;*=file');
+      expect(service.refusal('t9', AuthRef.parse('authref://file/x'))).toBeUndefined();
+      expect(service.refusal('t9', AuthRef.parse(`authref://env/${ENV_NAME}`))).toMatch(
+        /not open to this tenant/,
+      );
+    });
+
+    it('warns at start about a store this service does not have', async () => {
+      const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      await withTenantStores('t1=file,vault');
+      expect(warn).toHaveBeenCalledWith(
+        'SECRETS_TENANT_STORES names stores this service does not have (vault); supported: env, file',
+      );
+    });
   });
 
   describe('with other registered stores', () => {
@@ -192,9 +288,10 @@ describe('SecretsService', () => {
     it('resolves through whichever resolvers are registered', async () => {
       const vault: SecretResolver = {
         store: 'vault',
+        refusal: () => undefined,
         resolve: async (ref: AuthRef) => `vault:${ref.path}#${ref.key ?? ''}`,
       };
-      const service = await withResolvers([new EnvSecretResolver({}), vault]);
+      const service = await withResolvers([new EnvSecretResolver(new EnvAllowList([]), {}), vault]);
       expect(service.supportedStores()).toEqual(['env', 'vault']);
       const accessor = service.accessorFor(context, credentials);
       await expect(accessor.get('vault')).resolves.toBe('vault:kv/data/x#y');
@@ -206,6 +303,7 @@ describe('SecretsService', () => {
     it("keeps a store's transient failures transient, and drops other errors' messages", async () => {
       const failing: SecretResolver = {
         store: 'vault',
+        refusal: () => undefined,
         resolve: async (ref: AuthRef) => {
           if (ref.key === 'y')
             throw new SecretResolutionError('vault is sealed', { isTransient: true });
@@ -227,7 +325,10 @@ describe('SecretsService', () => {
 
     it('refuses two resolvers for one store', async () => {
       await expect(
-        withResolvers([new EnvSecretResolver({}), new EnvSecretResolver({})]),
+        withResolvers([
+          new EnvSecretResolver(new EnvAllowList([]), {}),
+          new EnvSecretResolver(new EnvAllowList([]), {}),
+        ]),
       ).rejects.toThrow("two secret resolvers claim the AuthRef store 'env'");
     });
   });
