@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // Proves that @stellaops/integrations-plugin-abstractions works as a third-party plugin author gets
 // it: built from source, packed with `npm pack`, installed from the tarball into a fresh project
-// outside this workspace, the README's example plugin compiled against it with `strict`, and that
-// plugin loaded by package name and run against a local HTTP server.
+// outside this workspace, the example plugin (examples/acme-ci-plugin, which the README quotes)
+// compiled against it with `strict`, and that plugin loaded by package name and run against a
+// local HTTP server. The testing kit is built and packed the same way, and its tarball checked:
+// what it holds, and that every package its code requires is one it declares.
 //
 // Usage: node tools/pack-check/pack-check.mjs        Exit code 0 and a last line `pack-check: ok`.
 import { spawnSync } from 'node:child_process';
@@ -20,17 +22,21 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PACKAGE_NAME = '@stellaops/integrations-plugin-abstractions';
+const TESTING_PACKAGE_NAME = '@stellaops/integrations-testing';
 const FIXTURE_PACKAGE_NAME = '@acme/integrations-plugin-acme-ci';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workspace = resolve(here, '../..');
 const libDir = join(workspace, 'libs/plugin-abstractions');
+const testingDir = join(workspace, 'libs/testing');
 const fixtureDir = join(here, 'fixture');
+const examplePlugin = join(workspace, 'examples/acme-ci-plugin/src/acme-ci-plugin.ts');
 const tsc = join(workspace, 'node_modules/typescript/bin/tsc');
 
 class CheckFailure extends Error {}
@@ -80,26 +86,37 @@ function checkManifest() {
 }
 
 /** Builds into a staging folder, so that no stale or concurrent output in dist/ is packed. */
-function build(temp) {
-  const stage = join(temp, 'package');
+function build(dir, temp) {
+  const name = relative(join(workspace, 'libs'), dir);
+  const stage = join(temp, `package-${name}`);
   mkdirSync(stage);
-  cpSync(join(libDir, 'package.json'), join(stage, 'package.json'));
-  cpSync(join(libDir, 'README.md'), join(stage, 'README.md'));
+  cpSync(join(dir, 'package.json'), join(stage, 'package.json'));
+  cpSync(join(dir, 'README.md'), join(stage, 'README.md'));
   run(
     process.execPath,
     [
       tsc,
       '-p',
-      join(libDir, 'tsconfig.lib.json'),
+      join(dir, 'tsconfig.lib.json'),
       '--outDir',
       join(stage, 'dist'),
       '--tsBuildInfoFile',
-      join(temp, 'lib.tsbuildinfo'),
+      join(temp, `${name}.tsbuildinfo`),
     ],
-    { cwd: workspace, what: 'building plugin-abstractions (tsc -p tsconfig.lib.json)' },
+    { cwd: workspace, what: `building ${name} (tsc -p tsconfig.lib.json)` },
   );
-  log('built plugin-abstractions with tsconfig.lib.json');
+  log(`built ${name} with tsconfig.lib.json`);
   return stage;
+}
+
+function requiredSpecifiers(stage) {
+  return listFiles(join(stage, 'dist'))
+    .filter((file) => file.endsWith('.js'))
+    .flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/require\(["']([^"']+)["']\)/g)].map(
+        ([, specifier]) => ({ file, specifier }),
+      ),
+    );
 }
 
 function listFiles(dir) {
@@ -110,19 +127,41 @@ function listFiles(dir) {
 
 /** A bare `require` in the output would be a runtime dependency that package.json does not list. */
 function checkNoBareImports(stage) {
-  for (const file of listFiles(join(stage, 'dist')).filter((f) => f.endsWith('.js'))) {
-    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(
-      /require\(["']([^"']+)["']\)/g,
-    )) {
-      if (!specifier.startsWith('.')) {
-        fail(`${relative(stage, file)} requires '${specifier}': the package must need nothing`);
-      }
+  for (const { file, specifier } of requiredSpecifiers(stage)) {
+    if (!specifier.startsWith('.')) {
+      fail(`${relative(stage, file)} requires '${specifier}': the package must need nothing`);
     }
   }
 }
 
+/**
+ * The kit's code may require Node's own modules and what its package.json declares; the packages
+ * of this workspace it needs by caret range, so that an author's newer patch is one copy, not two.
+ */
+function checkTestingDependencies(stage) {
+  const manifest = readJson(join(stage, 'package.json'));
+  const declared = { ...manifest.dependencies, ...manifest.peerDependencies };
+  for (const { file, specifier } of requiredSpecifiers(stage)) {
+    if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+    const name = specifier.startsWith('@')
+      ? specifier.split('/').slice(0, 2).join('/')
+      : specifier.split('/')[0];
+    if (!(name in declared) && !builtinModules.includes(name)) {
+      fail(
+        `${relative(stage, file)} requires '${specifier}', which ${TESTING_PACKAGE_NAME} does not declare`,
+      );
+    }
+  }
+  for (const [name, range] of Object.entries(manifest.dependencies ?? {})) {
+    if (name.startsWith('@stellaops/') && !range.startsWith('^')) {
+      fail(`${TESTING_PACKAGE_NAME} pins ${name} to '${range}': depend on it by caret range`);
+    }
+  }
+  log(`${TESTING_PACKAGE_NAME} requires only what it declares, and its own packages by range`);
+}
+
 function pack(stage, temp) {
-  const destination = join(temp, 'tarball');
+  const destination = join(temp, `tarball-${relative(temp, stage)}`);
   mkdirSync(destination);
   const output = run(
     'npm',
@@ -213,6 +252,7 @@ function createConsumer(temp, tarball) {
     join(consumer, 'node_modules/@types/node'),
   );
   cpSync(join(fixtureDir, 'src'), join(consumer, 'src'), { recursive: true });
+  cpSync(examplePlugin, join(consumer, 'src/plugin.ts'));
   log(`installed the tarball into a fresh project in ${consumer}`);
   return consumer;
 }
@@ -239,20 +279,6 @@ function checkExports(consumer) {
     what: 'loading the package with require()',
   });
   log('the package loads by name from require(), with only its exports map public');
-}
-
-/** The README's example plugin is the fixture, so that the README shows code that compiles. */
-function checkReadmeExample() {
-  const readme = readFileSync(join(libDir, 'README.md'), 'utf8');
-  const plugin = readFileSync(join(fixtureDir, 'src/plugin.ts'), 'utf8').trim();
-  const blocks = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map(([, code]) => code.trim());
-  if (!blocks.includes(plugin)) {
-    fail(
-      "libs/plugin-abstractions/README.md's example plugin differs from " +
-        'tools/pack-check/fixture/src/plugin.ts: copy the fixture into the README',
-    );
-  }
-  log("the README's example plugin is the fixture compiled here");
 }
 
 function compileAndRun(consumer) {
@@ -284,13 +310,15 @@ function main() {
       fail(`the temporary folder ${temp} is inside the workspace: set TMPDIR elsewhere`);
     }
     checkManifest();
-    checkReadmeExample();
-    const stage = build(temp);
+    const stage = build(libDir, temp);
     checkNoBareImports(stage);
     const tarball = pack(stage, temp);
     const consumer = createConsumer(temp, tarball);
     checkExports(consumer);
     compileAndRun(consumer);
+    const testingStage = build(testingDir, temp);
+    checkTestingDependencies(testingStage);
+    pack(testingStage, temp);
   } finally {
     removeTemp(temp);
   }
