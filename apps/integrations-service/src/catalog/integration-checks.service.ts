@@ -81,7 +81,7 @@ export class IntegrationChecksService {
     draft: RegisterIntegrationDto,
     signal: AbortSignal,
   ): Promise<CheckResult> {
-    const plugin = this.validator.validateRegistration(draft);
+    const plugin = this.validator.validateRegistration(draft, principal.tenantId);
     return this.run(
       plugin,
       'testConnection',

@@ -62,7 +62,7 @@ export class IntegrationsService {
   ) {}
 
   async register(principal: Principal, dto: RegisterIntegrationDto): Promise<Integration> {
-    this.validator.validateRegistration(dto);
+    this.validator.validateRegistration(dto, principal.tenantId);
     return this.database.transaction(async (uow) => {
       const integration = await uow.integrations.insert({
         tenantId: principal.tenantId,

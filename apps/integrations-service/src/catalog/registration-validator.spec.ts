@@ -5,7 +5,12 @@ import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-
 import { createInMemoryPlugin } from '@stellaops/integrations-plugin-in-memory';
 import { anIntegration } from '@stellaops/integrations-testing';
 import type { PluginRegistry } from '../plugins/plugin-registry';
-import type { SecretsService } from '../secrets/secrets.service';
+import type { Database } from '@stellaops/integrations-persistence';
+import { loadServiceConfig } from '../config/service-config';
+import { EnvAllowList } from '../secrets/env-allow-list';
+import { ENV_NOT_ALLOWED, EnvSecretResolver } from '../secrets/env-secret-resolver';
+import { FileSecretResolver } from '../secrets/file-secret-resolver';
+import { SecretsService } from '../secrets/secrets.service';
 import type { RegistrationRequest } from './registration-validator';
 import { RegistrationValidator } from './registration-validator';
 
@@ -38,13 +43,23 @@ const github = aPlugin('scm', 'github-app', {
 const harbor = aPlugin('registry', 'harbor');
 const inMemory = createInMemoryPlugin();
 
-function validatorWith(plugins: IntegrationConnectorPlugin[], stores = ['env', 'file']) {
+const TENANT = 'acme';
+
+function validatorWith(plugins: IntegrationConnectorPlugin[], tenantStores?: string) {
   const registry = {
     list: () => plugins,
     get: (type: string, provider: string) =>
       plugins.find((plugin) => plugin.type === type && plugin.provider === provider),
   } as unknown as PluginRegistry;
-  const secrets = { supportedStores: () => stores } as unknown as SecretsService;
+  // The real policy: registration refuses what resolution would, without a database or a disk.
+  const secrets = new SecretsService(
+    [
+      new EnvSecretResolver(new EnvAllowList(['GITHUB_APP_*', 'W']), {}),
+      new FileSecretResolver('/nonexistent'),
+    ],
+    {} as Database,
+    loadServiceConfig(tenantStores === undefined ? {} : { SECRETS_TENANT_STORES: tenantStores }),
+  );
   return new RegistrationValidator(registry, secrets);
 }
 
@@ -56,6 +71,14 @@ const valid: RegistrationRequest = {
   settings: { appId: 12 },
   credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
 };
+
+const FORBIDDEN_REFERENCES = [
+  'authref://env/AUTH_JWT_SECRET',
+  'authref://env/DATABASE_URL',
+  'authref://env/PATH',
+  'authref://env/GITHUB_TOKEN',
+  'authref://env/GITHUB_APP_KEY/x',
+];
 
 function errorsOf(action: () => unknown): FieldError[] {
   try {
@@ -69,12 +92,12 @@ function errorsOf(action: () => unknown): FieldError[] {
 
 describe('RegistrationValidator.validateRegistration', () => {
   it("returns the provider's plugin for a valid registration", () => {
-    expect(validator.validateRegistration(valid)).toBe(github);
+    expect(validator.validateRegistration(valid, TENANT)).toBe(github);
   });
 
   it('names the loaded providers when the provider is unknown', () => {
     const errors = errorsOf(() =>
-      validator.validateRegistration({ ...valid, provider: 'bitbucket' }),
+      validator.validateRegistration({ ...valid, provider: 'bitbucket' }, TENANT),
     );
     expect(errors).toEqual([
       {
@@ -86,7 +109,9 @@ describe('RegistrationValidator.validateRegistration', () => {
   });
 
   it("refuses a type that is not the provider's", () => {
-    const errors = errorsOf(() => validator.validateRegistration({ ...valid, type: 'registry' }));
+    const errors = errorsOf(() =>
+      validator.validateRegistration({ ...valid, type: 'registry' }, TENANT),
+    );
     expect(errors).toEqual([
       { path: '/type', message: 'does not match provider github-app, whose type is scm' },
     ]);
@@ -94,7 +119,7 @@ describe('RegistrationValidator.validateRegistration', () => {
 
   it('validates settings against the manifest schema, with paths under /settings', () => {
     const errors = errorsOf(() =>
-      validator.validateRegistration({ ...valid, settings: { appId: 0, other: true } }),
+      validator.validateRegistration({ ...valid, settings: { appId: 0, other: true } }, TENANT),
     );
     expect(errors).toEqual([
       { path: '/settings/other', message: 'is not a setting of this provider' },
@@ -104,10 +129,13 @@ describe('RegistrationValidator.validateRegistration', () => {
 
   it('refuses a slot the manifest does not have, naming the allowed slots', () => {
     const errors = errorsOf(() =>
-      validator.validateRegistration({
-        ...valid,
-        credentials: { ...valid.credentials, token: 'authref://env/T' },
-      }),
+      validator.validateRegistration(
+        {
+          ...valid,
+          credentials: { ...valid.credentials, token: 'authref://env/T' },
+        },
+        TENANT,
+      ),
     );
     expect(errors).toEqual([
       {
@@ -121,17 +149,22 @@ describe('RegistrationValidator.validateRegistration', () => {
   it('does not show back a key that does not look like a slot name', () => {
     const pasted = '-----BEGIN PRIVATE KEY----- MIIEvQIBADANBg';
     const errors = errorsOf(() =>
-      validator.validateRegistration({
-        ...valid,
-        credentials: { ...valid.credentials, [pasted]: 'x' },
-      }),
+      validator.validateRegistration(
+        {
+          ...valid,
+          credentials: { ...valid.credentials, [pasted]: 'x' },
+        },
+        TENANT,
+      ),
     );
     expect(errors.map((error) => error.path)).toEqual(['/credentials']);
     expect(JSON.stringify(errors)).not.toContain('MIIEvQIBADANBg');
   });
 
   it('requires the required slots', () => {
-    const errors = errorsOf(() => validator.validateRegistration({ ...valid, credentials: {} }));
+    const errors = errorsOf(() =>
+      validator.validateRegistration({ ...valid, credentials: {} }, TENANT),
+    );
     expect(errors).toEqual([
       {
         path: '/credentials/privateKey',
@@ -144,7 +177,7 @@ describe('RegistrationValidator.validateRegistration', () => {
     const secret = 'ghp_0123456789abcdefSECRET';
     let thrown: unknown;
     try {
-      validator.validateRegistration({ ...valid, credentials: { privateKey: secret } });
+      validator.validateRegistration({ ...valid, credentials: { privateKey: secret } }, TENANT);
     } catch (error) {
       thrown = error;
     }
@@ -157,22 +190,59 @@ describe('RegistrationValidator.validateRegistration', () => {
 
   it('refuses an AuthRef of a store this service cannot resolve, naming the supported ones', () => {
     const errors = errorsOf(() =>
-      validator.validateRegistration({
-        ...valid,
-        credentials: { privateKey: 'authref://vault/kv/github#key' },
-      }),
+      validator.validateRegistration(
+        {
+          ...valid,
+          credentials: { privateKey: 'authref://vault/kv/github#key' },
+        },
+        TENANT,
+      ),
     );
     expect(errors).toEqual([
       {
         path: '/credentials/privateKey',
-        message: 'names an AuthRef store this service cannot resolve; supported stores: env, file',
+        message: "its AuthRef store 'vault' is not supported here (supported: env, file)",
       },
     ]);
   });
 
+  it.each(FORBIDDEN_REFERENCES)('refuses %s, a reference the tenant may not use', (uri) => {
+    const errors = errorsOf(() =>
+      validator.validateRegistration({ ...valid, credentials: { privateKey: uri } }, TENANT),
+    );
+    expect(errors).toEqual([
+      {
+        path: '/credentials/privateKey',
+        message: uri.endsWith('/x')
+          ? 'its path is not an environment variable name (letters, digits and _, no slashes)'
+          : ENV_NOT_ALLOWED,
+      },
+    ]);
+  });
+
+  it('refuses the file store to a tenant whose name cannot be a folder, and a store closed to the tenant', () => {
+    const file = { ...valid, credentials: { privateKey: 'authref://file/github/app.pem' } };
+    expect(() => validator.validateRegistration(file, TENANT)).not.toThrow();
+    expect(errorsOf(() => validator.validateRegistration(file, '../globex'))).toEqual([
+      {
+        path: '/credentials/privateKey',
+        message: expect.stringMatching(/no folder for this tenant/),
+      },
+    ]);
+    const closed = validatorWith([github], 'acme=file;*=env');
+    expect(() => closed.validateRegistration(file, TENANT)).not.toThrow();
+    expect(errorsOf(() => closed.validateRegistration(valid, TENANT))).toEqual([
+      {
+        path: '/credentials/privateKey',
+        message: expect.stringMatching(/store 'env' is not open to this tenant/),
+      },
+    ]);
+    expect(() => closed.validateRegistration(valid, 'globex')).not.toThrow();
+  });
+
   it('reports settings and credential problems together', () => {
     const errors = errorsOf(() =>
-      validator.validateRegistration({ ...valid, settings: {}, credentials: {} }),
+      validator.validateRegistration({ ...valid, settings: {}, credentials: {} }, TENANT),
     );
     expect(errors.map((error) => error.path)).toEqual([
       '/settings/appId',
@@ -193,6 +263,16 @@ describe('RegistrationValidator.validateChange', () => {
     expect(errorsOf(() => validator.validateChange(saved, { settings: { appId: 'x' } }))).toEqual([
       { path: '/settings/appId', message: 'must be integer' },
     ]);
+    expect(
+      errorsOf(() =>
+        validator.validateChange(saved, {
+          credentials: {
+            privateKey: 'authref://env/AUTH_JWT_SECRET',
+            webhookSecret: 'authref://env/W',
+          },
+        }),
+      ),
+    ).toEqual([{ path: '/credentials/privateKey', message: ENV_NOT_ALLOWED }]);
     expect(
       errorsOf(() =>
         validator.validateChange(saved, { credentials: { webhookSecret: 'authref://env/W' } }),

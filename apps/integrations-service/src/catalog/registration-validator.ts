@@ -29,7 +29,9 @@ const SHOWABLE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
 /**
  * Checks a registration against the loaded plugins: the provider is loaded and of the right type,
  * the settings match the manifest's JSON Schema, and the credentials fill the manifest's slots
- * with AuthRef URIs of stores this service can resolve. Errors never repeat a credential value.
+ * with AuthRef URIs that the tenant may use (a store open to it, a variable the operator allows,
+ * a path inside its folder; decided without looking the secret up). Errors never repeat a
+ * credential value.
  */
 @Injectable()
 export class RegistrationValidator implements OnModuleInit {
@@ -56,12 +58,15 @@ export class RegistrationValidator implements OnModuleInit {
     }
   }
 
-  /** The plugin that serves `request`; throws an InputError listing every problem found. */
-  validateRegistration(request: RegistrationRequest): IntegrationConnectorPlugin {
+  /**
+   * The plugin that serves `request` of `tenantId`; throws an InputError listing every problem
+   * found.
+   */
+  validateRegistration(request: RegistrationRequest, tenantId: string): IntegrationConnectorPlugin {
     const plugin = this.pluginFor(request.type, request.provider);
     const errors = [
       ...this.settings.errors(plugin.manifest.settingsSchema, request.settings),
-      ...this.credentialErrors(plugin, request.credentials),
+      ...this.credentialErrors(plugin, request.credentials, tenantId),
     ];
     if (errors.length > 0) throw invalidInput('the registration is invalid', errors);
     return plugin;
@@ -85,7 +90,7 @@ export class RegistrationValidator implements OnModuleInit {
         : this.settings.errors(plugin.manifest.settingsSchema, change.settings)),
       ...(change.credentials === undefined
         ? []
-        : this.credentialErrors(plugin, change.credentials)),
+        : this.credentialErrors(plugin, change.credentials, current.tenantId)),
     ];
     if (errors.length > 0) throw invalidInput('the change is invalid', errors);
   }
@@ -117,12 +122,12 @@ export class RegistrationValidator implements OnModuleInit {
   private credentialErrors(
     plugin: IntegrationConnectorPlugin,
     credentials: Readonly<Record<string, string>>,
+    tenantId: string,
   ): FieldError[] {
     const slots = plugin.manifest.credentialSlots;
     const slotNames = new Set(slots.map((slot) => slot.name));
     const allowed = slots.length > 0 ? slots.map((slot) => slot.name).join(', ') : '(none)';
     const errors: FieldError[] = [];
-    let stores: readonly string[] | undefined;
     for (const [key, value] of Object.entries(credentials)) {
       if (!slotNames.has(key)) {
         errors.push({
@@ -140,13 +145,8 @@ export class RegistrationValidator implements OnModuleInit {
         errors.push(...error.errors);
         continue;
       }
-      stores ??= this.secrets.supportedStores();
-      if (!stores.includes(ref.store)) {
-        errors.push({
-          path,
-          message: `names an AuthRef store this service cannot resolve; supported stores: ${stores.join(', ')}`,
-        });
-      }
+      const refusal = this.secrets.refusal(tenantId, ref);
+      if (refusal !== undefined) errors.push({ path, message: refusal });
     }
     for (const slot of slots) {
       if (slot.required && !Object.hasOwn(credentials, slot.name)) {
