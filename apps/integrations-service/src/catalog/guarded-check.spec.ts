@@ -96,11 +96,6 @@ describe('contractResult', () => {
     });
   });
 
-  it('defaults missing details to an empty object', () => {
-    const { details: _details, ...withoutDetails } = healthy;
-    expect(contractResult(withoutDetails, recorder).details).toEqual({});
-  });
-
   it.each([
     ['undefined', undefined],
     ['a string', 'healthy'],
@@ -108,11 +103,21 @@ describe('contractResult', () => {
     ['an unknown phase', { ...healthy, phase: 'network' }],
     ['a missing message', { ...healthy, message: undefined }],
     ['a non-finite duration', { ...healthy, durationMs: Number.NaN }],
+    ['no details', { ...healthy, details: undefined }],
+    ['a healthy failure', { ...healthy, success: false, phase: 'api' }],
   ])('turns %s into a failure that blames the plugin', (_label, value) => {
     expect(contractResult(value, recorder)).toMatchObject({
       success: false,
       status: 'unknown',
-      message: 'the plugin returned a result that does not follow the plugin contract',
+      message: expect.stringMatching(
+        /^the plugin returned a result that does not follow the plugin contract: \S/,
+      ),
     });
+  });
+
+  it('names what is wrong, as the conformance kit does', () => {
+    expect(contractResult({ ...healthy, status: 'unknown' }, recorder).message).toBe(
+      "the plugin returned a result that does not follow the plugin contract: a success has status 'unknown'",
+    );
   });
 });

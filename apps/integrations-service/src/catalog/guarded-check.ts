@@ -1,7 +1,7 @@
 import type { CheckResult } from '@stellaops/integrations-core';
-import { isCheckPhase, isHealthStatus } from '@stellaops/integrations-core';
 import type { CheckRecorder } from '@stellaops/integrations-plugin-abstractions';
 import { withTimeout } from '@stellaops/integrations-plugin-abstractions';
+import { validateCheckResult } from '@stellaops/integrations-plugin-host';
 import { redactSecrets } from '../plugins/redact-secrets';
 
 export interface GuardedCheckOptions {
@@ -15,42 +15,31 @@ export interface GuardedCheckOptions {
   readonly secrets: () => readonly string[];
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /**
- * The plugin's result when it is one, or a failure saying the plugin broke the contract. Only the
+ * The plugin's result when it is one (checked by the plugin host's `validateCheckResult`, as the
+ * conformance kit checks it), or a failure saying how the plugin broke the contract. Only the
  * contract's fields are kept.
  */
 export function contractResult(value: unknown, recorder: CheckRecorder): CheckResult {
-  if (
-    !isRecord(value) ||
-    typeof value['success'] !== 'boolean' ||
-    !isHealthStatus(value['status']) ||
-    typeof value['message'] !== 'string' ||
-    typeof value['checkedAt'] !== 'string' ||
-    typeof value['durationMs'] !== 'number' ||
-    !Number.isFinite(value['durationMs']) ||
-    typeof value['isTransient'] !== 'boolean' ||
-    !(value['phase'] === null || isCheckPhase(value['phase']))
-  ) {
+  const problems = validateCheckResult(value);
+  if (problems.length > 0) {
     return recorder.failed({
       phase: null,
       status: 'unknown',
-      message: 'the plugin returned a result that does not follow the plugin contract',
+      message: `the plugin returned a result that does not follow the plugin contract: ${problems.join('; ')}`,
       isTransient: false,
     });
   }
+  const result = value as CheckResult;
   return {
-    success: value['success'],
-    status: value['status'],
-    message: value['message'],
-    durationMs: Math.max(0, Math.round(value['durationMs'])),
-    checkedAt: value['checkedAt'],
-    isTransient: value['isTransient'],
-    phase: value['phase'],
-    details: isRecord(value['details']) ? value['details'] : {},
+    success: result.success,
+    status: result.status,
+    message: result.message,
+    durationMs: Math.round(result.durationMs),
+    checkedAt: result.checkedAt,
+    isTransient: result.isTransient,
+    phase: result.phase,
+    details: result.details,
   };
 }
 

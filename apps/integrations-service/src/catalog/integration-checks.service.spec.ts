@@ -142,4 +142,26 @@ describe('IntegrationChecksService', () => {
     expect(String(error.mock.calls[0]?.[0])).not.toContain('SECRET_SHAPED');
     error.mockRestore();
   });
+
+  it('leaves the health alone and answers 503 on a replica that lacks the plugin', async () => {
+    const { database, uow, configs } = setUp(async () => healthy);
+    const service = new IntegrationChecksService(
+      database as unknown as CatalogDatabase,
+      { get: () => undefined } as unknown as PluginRegistry,
+      configs as unknown as IntegrationConfigFactory,
+      {} as RegistrationValidator,
+      { checkTimeoutMs: 1_000 } as ServiceConfig,
+    );
+    for (const check of [service.testSaved, service.checkHealth]) {
+      const answer = check.call(service, principal, integration.id, new AbortController().signal);
+      await expect(answer).rejects.toMatchObject({
+        status: 503,
+        message: expect.stringMatching(
+          /^this replica lacks the plugin for provider in-memory \(type scm\), so it does not check/,
+        ),
+      });
+    }
+    expect(database.transaction).not.toHaveBeenCalled();
+    expect(uow.integrations.recordHealth).not.toHaveBeenCalled();
+  });
 });

@@ -17,6 +17,7 @@ import { PluginRegistry } from '../plugins/plugin-registry';
 import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
 import { guardedCheck } from './guarded-check';
 import { integrationNotFound } from './integration-id.pipe';
+import { pluginNotLoaded } from './plugin-not-loaded';
 import type { CatalogDatabase } from './integrations.service';
 import { AuditActions } from './integrations.service';
 import { LifecycleEvents } from './lifecycle-events';
@@ -116,15 +117,9 @@ export class IntegrationChecksService {
     const integration = await this.database.integrations.findById(principal.tenantId, id);
     if (integration === null) throw integrationNotFound();
     const plugin = this.plugins.get(integration.type, integration.provider);
+    if (plugin === undefined) throw pluginNotLoaded(integration.type, integration.provider);
     let result: CheckResult;
-    if (plugin === undefined) {
-      result = CheckRecorder.start().failed({
-        phase: 'config',
-        status: 'unknown',
-        message: `provider ${integration.provider} (type ${integration.type}) is not loaded in this service`,
-        isTransient: false,
-      });
-    } else if (integration.credentialsUnreadable !== undefined) {
+    if (integration.credentialsUnreadable !== undefined) {
       this.logger.warn(integration.credentialsUnreadable);
       result = CheckRecorder.start().failed({
         phase: 'config',

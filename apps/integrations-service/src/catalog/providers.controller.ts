@@ -10,7 +10,10 @@ import { RequireScopes } from '../auth/require-scopes.decorator';
 import { Scopes } from '../auth/scopes';
 import { PluginRegistry } from '../plugins/plugin-registry';
 
-/** `GET /api/v1/providers`: the plugin catalog of this replica. */
+/**
+ * `GET /api/v1/providers`: the plugin catalog of this replica, with each plugin's package and
+ * version, so that an operator running replicas with different plugin sets sees what each has.
+ */
 @ApiTags('providers')
 @ApiBearerAuth()
 @Controller('api/v1/providers')
@@ -23,11 +26,24 @@ export class ProvidersController {
   @RequireScopes(Scopes.Read)
   @RouteSchema({ response: { 200: providerListSchema } })
   @ApiOperation({
-    summary: 'The loaded providers: settings schema, credential slots, capabilities',
+    summary:
+      "This replica's providers: settings schema, credential slots, capabilities, and the plugin package and version serving each",
   })
   @ApiOkResponse({ type: ProviderListDto })
   list(): ProviderListDto {
     // The plugins are loaded once at start, so the answer never changes after the first request.
-    return (this.providers ??= toProviderListDto(this.plugins.list()));
+    return (this.providers ??= toProviderListDto(
+      this.plugins.list().map((plugin) => {
+        const origin = this.plugins.origin(plugin);
+        return {
+          name: plugin.name,
+          type: plugin.type,
+          provider: plugin.provider,
+          manifest: plugin.manifest,
+          packageName: origin?.packageName ?? '(unknown)',
+          packageVersion: origin?.packageVersion ?? '(unknown)',
+        };
+      }),
+    ));
   }
 }

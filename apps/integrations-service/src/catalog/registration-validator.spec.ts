@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { FieldError } from '@stellaops/integrations-core';
 import { InputError } from '@stellaops/integrations-core';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
@@ -292,18 +291,5 @@ describe('RegistrationValidator.validateChange', () => {
         message: 'cannot be checked because provider github-app is not loaded in this service',
       },
     ]);
-  });
-});
-
-describe('RegistrationValidator.onModuleInit', () => {
-  it('warns about a plugin whose schema does not compile instead of failing the start', () => {
-    const broken = aPlugin('ci', 'broken', {
-      settingsSchema: { type: 'object', properties: { a: { type: 'nope' } } },
-    });
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    expect(() => validatorWith([broken, inMemory]).onModuleInit()).not.toThrow();
-    expect(warn).toHaveBeenCalledTimes(1);
-    expect(warn.mock.calls[0]?.[0]).toContain('plugin broken does not compile');
-    warn.mockRestore();
   });
 });

@@ -1,5 +1,4 @@
-import type { OnModuleInit } from '@nestjs/common';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { pointerToken } from '@stellaops/integrations-contracts';
 import type { FieldError, Integration } from '@stellaops/integrations-core';
 import { AuthRef, InputError } from '@stellaops/integrations-core';
@@ -34,29 +33,15 @@ const SHOWABLE_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
  * credential value.
  */
 @Injectable()
-export class RegistrationValidator implements OnModuleInit {
-  private readonly logger = new Logger('Catalog');
+export class RegistrationValidator {
+  // The registry compiled every loaded plugin's schema with the shared compiler at load (refusing
+  // a plugin whose schema does not compile), so no request pays for it and none can fail on it.
   private readonly settings = new SettingsValidatorCache();
 
   constructor(
     @Inject(PluginRegistry) private readonly plugins: PluginRegistry,
     @Inject(SecretsService) private readonly secrets: SecretsService,
   ) {}
-
-  /** Compiles every plugin's settings schema at start, so the first request does not pay for it. */
-  onModuleInit(): void {
-    for (const plugin of this.plugins.list()) {
-      try {
-        this.settings.validatorFor(plugin.manifest.settingsSchema);
-      } catch (error) {
-        this.logger.warn(
-          `the settings schema of plugin ${plugin.name} does not compile, so its registrations cannot be saved: ${
-            error instanceof Error ? error.message : String(error)
-          }`,
-        );
-      }
-    }
-  }
 
   /**
    * The plugin that serves `request` of `tenantId`; throws an InputError listing every problem

@@ -1,4 +1,5 @@
 import type { JsonSchema } from '@stellaops/integrations-plugin-abstractions';
+import { SettingsSchemaError } from '@stellaops/integrations-plugin-host';
 import { SettingsValidatorCache } from './settings-validator-cache';
 
 const schema: JsonSchema = {
@@ -63,6 +64,25 @@ describe('SettingsValidatorCache', () => {
     ]);
   });
 
+  it('validates a 2019-09 schema in its dialect, and reads one without $schema as 2020-12', () => {
+    const cache = new SettingsValidatorCache();
+    const draft2019: JsonSchema = {
+      $schema: 'https://json-schema.org/draft/2019-09/schema',
+      type: 'object',
+      properties: { port: { type: 'integer' } },
+      unevaluatedProperties: false,
+    };
+    expect(cache.errors(draft2019, { port: 443 })).toEqual([]);
+    expect(cache.errors(draft2019, { port: 443, other: 1 })).not.toEqual([]);
+    const undeclared: JsonSchema = {
+      type: 'object',
+      properties: { list: { type: 'array', prefixItems: [{ type: 'string' }], items: false } },
+    };
+    expect(cache.errors(undeclared, { list: ['a', 'b'] }).map((error) => error.path)).toEqual([
+      '/settings/list',
+    ]);
+  });
+
   it('keeps two plugins apart when their schemas share an $id', () => {
     const cache = new SettingsValidatorCache();
     const first: JsonSchema = {
@@ -85,6 +105,6 @@ describe('SettingsValidatorCache', () => {
         type: 'object',
         properties: { a: { type: 'nope' } },
       }),
-    ).toThrow();
+    ).toThrow(SettingsSchemaError);
   });
 });

@@ -1,20 +1,8 @@
 import { pointerToken } from '@stellaops/integrations-contracts';
 import type { FieldError } from '@stellaops/integrations-core';
 import type { JsonSchema } from '@stellaops/integrations-plugin-abstractions';
+import { SettingsSchemaCompiler } from '@stellaops/integrations-plugin-host';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import Ajv from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
-
-type Validator = Pick<Ajv, 'compile'>;
-
-function createAjv<T extends Ajv>(AjvClass: new (options: object) => T): T {
-  // strict: false because a third-party schema may carry annotations ajv does not know;
-  // addUsedSchema: false because two plugins may well give their schemas the same $id.
-  const ajv = new AjvClass({ allErrors: true, strict: false, addUsedSchema: false });
-  addFormats(ajv);
-  return ajv;
-}
 
 function fieldError(error: ErrorObject): FieldError {
   const at = `/settings${error.instancePath}`;
@@ -43,22 +31,18 @@ function fieldError(error: ErrorObject): FieldError {
 }
 
 /**
- * Compiles each plugin's settings schema once (with ajv-formats, reporting every error) and
- * validates settings against it. Draft 2020-12 schemas get ajv's 2020 dialect, others draft-07.
+ * Validates settings against a plugin's settings schema, compiled by the plugin host's compiler
+ * (the one the plugin registry checked it with at load, and the conformance kit uses), and maps
+ * ajv's errors to field errors under `/settings`, each reported once.
  */
 export class SettingsValidatorCache {
-  private readonly compiled = new WeakMap<JsonSchema, ValidateFunction>();
-  private draft07: Validator | undefined;
-  private draft2020: Validator | undefined;
+  constructor(
+    private readonly compiler: SettingsSchemaCompiler = SettingsSchemaCompiler.shared(),
+  ) {}
 
-  /** Compiles (once) the validator of a schema; throws when the schema itself is invalid. */
+  /** The validator of a schema; throws a `SettingsSchemaError` when it cannot be used. */
   validatorFor(schema: JsonSchema): ValidateFunction {
-    let validate = this.compiled.get(schema);
-    if (validate === undefined) {
-      validate = this.dialectOf(schema).compile(schema);
-      this.compiled.set(schema, validate);
-    }
-    return validate;
+    return this.compiler.compile(schema);
   }
 
   /** The field errors of `settings`, with paths under `/settings`; empty when they are valid. */
@@ -75,12 +59,5 @@ export class SettingsValidatorCache {
       errors.push(field);
     }
     return errors;
-  }
-
-  private dialectOf(schema: JsonSchema): Validator {
-    if (typeof schema.$schema === 'string' && schema.$schema.includes('2020-12')) {
-      return (this.draft2020 ??= createAjv(Ajv2020));
-    }
-    return (this.draft07 ??= createAjv(Ajv));
   }
 }

@@ -20,13 +20,23 @@ interface PluginSpec {
   /** JavaScript source of the isAvailable body; `host` is in scope. */
   readonly isAvailable?: string;
   readonly omit?: string;
+  readonly settingsSchema?: Record<string, unknown>;
 }
+
+function jestEval(source: string): unknown {
+  return new Function(`return ${source};`)();
+}
+
+// jest's module sandbox cannot run Node's import(): a spec's ES module fixture is never imported.
+const noImport = async (url: string): Promise<unknown> => {
+  throw new Error(`unexpected import(${url})`);
+};
 
 function pluginSource(spec: PluginSpec): string {
   const manifest = {
     displayName: spec.name,
     contractVersion: spec.contractVersion ?? CONTRACT_VERSION,
-    settingsSchema: { type: 'object' },
+    settingsSchema: spec.settingsSchema ?? { type: 'object' },
     credentialSlots: [{ name: 'token', description: 'a token', required: false }],
     requiredScopes: [],
     capabilities: ['test-connection', 'health-check'],
@@ -43,11 +53,30 @@ function pluginSource(spec: PluginSpec): string {
   return `{ ${members.join(',\n')} }`;
 }
 
-async function writePackage(root: string, name: string, indexJs: string): Promise<void> {
+async function writePackage(
+  root: string,
+  name: string,
+  indexJs: string,
+  manifest: Record<string, unknown> = { main: 'index.js' },
+): Promise<void> {
   const dir = path.join(root, 'node_modules', ...name.split('/'));
   await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, 'package.json'), JSON.stringify({ name, main: 'index.js' }));
+  await writeFile(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name, version: '1.2.3', ...manifest }),
+  );
   await writeFile(path.join(dir, 'index.js'), indexJs);
+}
+
+function optionsFor(root: string, overrides: Partial<PluginLoaderOptions> = {}) {
+  return {
+    builtInPackages: [],
+    pluginsDir: root,
+    serviceDir: root,
+    availabilityTimeoutMs: 100,
+    importModule: noImport,
+    ...overrides,
+  };
 }
 
 async function createRegistry(
@@ -130,6 +159,15 @@ describe('PluginRegistry', () => {
       `exports.plugins = [${pluginSource({ name: 'no-test', omit: 'async testConnection' })}, 42];`,
     );
     await writePackage(root, '@acme/plugin-empty', 'exports.somethingElse = 1;');
+    await writePackage(
+      root,
+      '@acme/plugin-bad-schema',
+      `exports.plugins = [
+        ${pluginSource({ name: 'draft-04', settingsSchema: { $schema: 'http://json-schema.org/draft-04/schema#' } })},
+        ${pluginSource({ name: 'nope', settingsSchema: { type: 'object', properties: { a: { type: 'nope' } } } })},
+        ${pluginSource({ name: 'draft-2019', provider: 'ok-2019', settingsSchema: { $schema: 'https://json-schema.org/draft/2019-09/schema', type: 'object', unevaluatedProperties: false } })}
+      ];`,
+    );
   });
 
   afterAll(async () => {
@@ -147,11 +185,7 @@ describe('PluginRegistry', () => {
 
   async function loadAll(): Promise<PluginRegistry> {
     return createRegistry(
-      {
-        builtInPackages: ['@acme/plugin-good', '@acme/plugin-single'],
-        searchPaths: [root],
-        availabilityTimeoutMs: 100,
-      },
+      optionsFor(root, { builtInPackages: ['@acme/plugin-good', '@acme/plugin-single'] }),
       [
         '@acme/plugin-default',
         '@acme/plugin-next-major',
@@ -208,9 +242,11 @@ describe('PluginRegistry', () => {
       'its isAvailable did not answer within 100 ms',
     );
     expect(reason('@acme/plugin-throws')).toBe('loading the package failed: boom at load time');
-    expect(reason('@acme/plugin-missing')).toMatch(/not installed .*npm install it/);
-    expect(reason('@acme/plugin-malformed#no-test')).toBe('its testConnection is not a function');
-    expect(reason('@acme/plugin-malformed#[1]')).toBe('it is not an object');
+    expect(reason('@acme/plugin-missing')).toBe(
+      `the package is not installed: looked in ${path.join(root, 'node_modules')} (PLUGINS_DIR) and beside the service; install it with \`npm --prefix ${root} install @acme/plugin-missing\``,
+    );
+    expect(reason('@acme/plugin-malformed#no-test')).toBe('testConnection is not a function');
+    expect(reason('@acme/plugin-malformed#[1]')).toBe('the plugin is not an object');
     expect(reason('@acme/plugin-empty')).toMatch(/exports no plugin/);
   });
 
@@ -222,6 +258,110 @@ describe('PluginRegistry', () => {
       'refused plugin: package @acme/plugin-unavailable, plugin throws: its isAvailable threw: no SDK here',
     );
     expect(lines.every((line) => !line.includes('\n'))).toBe(true);
+  });
+
+  it('refuses at load a plugin whose settings schema is of an unsupported dialect or does not compile', async () => {
+    const registry = await createRegistry(optionsFor(root), ['@acme/plugin-bad-schema']);
+    expect(registry.refused()).toEqual([
+      {
+        source: '@acme/plugin-bad-schema#draft-04',
+        reason: expect.stringMatching(
+          /^settingsSchema declares \$schema "http:\/\/json-schema.org\/draft-04\/schema#", which is not a supported dialect/,
+        ),
+      },
+      {
+        source: '@acme/plugin-bad-schema#nope',
+        reason: expect.stringMatching(
+          /^settingsSchema does not compile as https:\/\/json-schema.org\/draft\/2020-12\/schema: schema is invalid/,
+        ),
+      },
+    ]);
+    expect(registry.get('scm', 'ok-2019')?.name).toBe('draft-2019');
+    expect(warn.mock.calls.map(([line]) => String(line))).toContainEqual(
+      expect.stringMatching(
+        /^refused plugin: package @acme\/plugin-bad-schema, plugin nope: settingsSchema does not compile/,
+      ),
+    );
+  });
+
+  it("loads an ES module package's import entry, and names its version", async () => {
+    const esmRoot = await mkdtemp(path.join(os.tmpdir(), 'plugin-registry-esm-'));
+    await writePackage(esmRoot, '@acme/esm-only', '', {
+      type: 'module',
+      exports: { '.': { types: './index.d.ts', import: './esm/index.js' } },
+    });
+    await mkdir(path.join(esmRoot, 'node_modules/@acme/esm-only/esm'));
+    await writeFile(path.join(esmRoot, 'node_modules/@acme/esm-only/esm/index.js'), '');
+    const imported: string[] = [];
+    const registry = await createRegistry(
+      optionsFor(esmRoot, {
+        importModule: async (url) => {
+          imported.push(url);
+          // The namespace Node gives an ES module with `export const plugins = [...]`.
+          return { plugins: [jestEval(pluginSource({ name: 'esm', type: 'ci' }))] };
+        },
+      }),
+      ['@acme/esm-only'],
+    );
+    expect(registry.refused()).toEqual([]);
+    expect(imported).toEqual([
+      expect.stringMatching(/^file:\/\/.*\/node_modules\/@acme\/esm-only\/esm\/index\.js$/),
+    ]);
+    const plugin = registry.get('ci', 'esm');
+    expect(plugin && registry.origin(plugin)).toEqual({
+      packageName: '@acme/esm-only',
+      packageVersion: '1.2.3',
+    });
+    await rm(esmRoot, { recursive: true, force: true });
+  });
+
+  it('refuses an exports map with no entry for import(), and a name that is a path', async () => {
+    const esmRoot = await mkdtemp(path.join(os.tmpdir(), 'plugin-registry-esm-'));
+    await writePackage(esmRoot, '@acme/require-only', '', {
+      exports: { '.': { require: './index.js' } },
+    });
+    const registry = await createRegistry(optionsFor(esmRoot), [
+      '@acme/require-only',
+      '../outside',
+    ]);
+    expect(registry.refused()).toEqual([
+      {
+        source: '@acme/require-only',
+        reason:
+          'its package.json "exports" has no entry for import() (conditions: node, node-addons, import, module-sync, default)',
+      },
+      {
+        source: '../outside',
+        reason:
+          "'../outside' is not a package name (INTEGRATIONS_PLUGINS lists names such as @acme/plugin-x, not paths)",
+      },
+    ]);
+    await rm(esmRoot, { recursive: true, force: true });
+  });
+
+  it("loads every dependency of PLUGINS_DIR's package.json when INTEGRATIONS_PLUGINS is not set", async () => {
+    await writeFile(
+      path.join(root, 'package.json'),
+      JSON.stringify({
+        private: true,
+        dependencies: { '@acme/plugin-single': '^1.0.0', '@acme/plugin-default': '^1.0.0' },
+      }),
+    );
+    try {
+      const registry = await createRegistry(optionsFor(root));
+      expect(registry.list().map((plugin) => plugin.name)).toEqual([
+        'acme-ci',
+        'acme-registry',
+        'acme-shared-registry',
+      ]);
+      const configured = await createRegistry(optionsFor(root), ['@acme/plugin-good']);
+      expect(configured.list().map((plugin) => plugin.name)).toEqual([
+        'acme-git',
+        'acme-shared-scm',
+      ]);
+    } finally {
+      await rm(path.join(root, 'package.json'));
+    }
   });
 
   it('loads the built-in in-memory plugin by package name with the default options', async () => {

@@ -1,24 +1,27 @@
 import type { OnModuleInit } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
-import {
-  checkContractVersion,
-  TimeoutError,
-  withTimeout,
-} from '@stellaops/integrations-plugin-abstractions';
+import { TimeoutError, withTimeout } from '@stellaops/integrations-plugin-abstractions';
+import { pluginShapeProblem, SettingsSchemaCompiler } from '@stellaops/integrations-plugin-host';
 import type { ServiceConfig } from '../config/service-config';
 import { InjectServiceConfig } from '../config/service-config.token';
 import { PluginHostFactory } from './plugin-host-factory';
 import type { PluginLoaderOptions } from './plugin-loader-options';
 import { InjectPluginLoaderOptions } from './plugin-loader-options';
-import { loadPluginPackage } from './plugin-package';
+import type { LoadedPluginPackage } from './plugin-package';
+import { installedPluginPackages, loadPluginPackage } from './plugin-package';
 import { PluginPackageError } from './plugin-package.error';
-import { pluginShapeProblem } from './plugin-shape';
 
 export interface RefusedPlugin {
   /** The package, or `package#plugin` when the package loaded and one of its plugins was refused. */
   readonly source: string;
   readonly reason: string;
+}
+
+/** Where a loaded plugin came from. */
+export interface PluginOrigin {
+  readonly packageName: string;
+  readonly packageVersion: string;
 }
 
 function compareText(a: string, b: string): number {
@@ -38,9 +41,11 @@ function errorMessage(error: unknown): string {
 }
 
 /**
- * The connector plugins this replica offers: the built-in packages, then INTEGRATIONS_PLUGINS, all
- * loaded by package name the same way at start. A package that does not load, or a plugin that is
- * malformed, built for another contract version, a second one for a (type, provider), or not
+ * The connector plugins this replica offers: the built-in packages, then INTEGRATIONS_PLUGINS (or,
+ * when it is not set, every package PLUGINS_DIR's package.json depends on), all loaded by package
+ * name the same way at start, from PLUGINS_DIR first. A package that does not load, or a plugin
+ * that breaks the plugin host's shape rules (a settings schema that does not compile among them),
+ * is built for another contract version, is a second one for a (type, provider), or is not
  * available in this host, is refused with one warning and the service runs without it.
  */
 @Injectable()
@@ -48,6 +53,7 @@ export class PluginRegistry implements OnModuleInit {
   private readonly logger = new Logger('Plugins');
   private readonly byKey = new Map<string, IntegrationConnectorPlugin>();
   private readonly sourceOf = new Map<IntegrationConnectorPlugin, string>();
+  private readonly originOf = new Map<IntegrationConnectorPlugin, PluginOrigin>();
   private readonly refusals: RefusedPlugin[] = [];
   private sorted: readonly IntegrationConnectorPlugin[] = [];
 
@@ -58,18 +64,19 @@ export class PluginRegistry implements OnModuleInit {
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const packages = [...new Set([...this.options.builtInPackages, ...this.config.plugins])];
+    const { pluginsDir, serviceDir, importModule } = this.options;
+    const packages = [...new Set([...this.options.builtInPackages, ...this.thirdParty()])];
     for (const packageName of packages) {
-      let candidates: unknown[];
+      let loaded: LoadedPluginPackage;
       try {
-        candidates = loadPluginPackage(packageName, this.options.searchPaths);
+        loaded = await loadPluginPackage(packageName, { pluginsDir, serviceDir }, importModule);
       } catch (error) {
         if (!(error instanceof PluginPackageError)) throw error;
         this.refuse(packageName, undefined, error.message);
         continue;
       }
-      for (const [index, candidate] of candidates.entries()) {
-        await this.admit(packageName, index, candidate);
+      for (const [index, candidate] of loaded.candidates.entries()) {
+        await this.admit(loaded, index, candidate);
       }
     }
     this.sorted = Object.freeze([...this.byKey.values()].sort(byTypeThenProvider));
@@ -84,21 +91,47 @@ export class PluginRegistry implements OnModuleInit {
     return this.byKey.get(keyOf(type, provider));
   }
 
+  /** The package (and its version) a loaded plugin came from. */
+  origin(plugin: IntegrationConnectorPlugin): PluginOrigin | undefined {
+    return this.originOf.get(plugin);
+  }
+
   /** The packages and plugins refused at start, in loading order, with the reason. */
   refused(): readonly RefusedPlugin[] {
     return this.refusals;
   }
 
-  private async admit(packageName: string, index: number, candidate: unknown): Promise<void> {
+  /** INTEGRATIONS_PLUGINS, or when it is not set, what PLUGINS_DIR's package.json lists. */
+  private thirdParty(): readonly string[] {
+    if (this.config.plugins.length > 0) return this.config.plugins;
+    const { pluginsDir } = this.options;
+    let installed: string[];
+    try {
+      installed = installedPluginPackages(pluginsDir);
+    } catch (error) {
+      if (!(error instanceof PluginPackageError)) throw error;
+      this.logger.warn(`no third-party plugins loaded: ${error.message}`);
+      return [];
+    }
+    if (installed.length === 0) {
+      this.logger.log(
+        `no third-party plugins installed in ${pluginsDir} (PLUGINS_DIR); add one with \`npm --prefix ${pluginsDir} install <package>\``,
+      );
+    }
+    return installed;
+  }
+
+  private async admit(
+    loaded: LoadedPluginPackage,
+    index: number,
+    candidate: unknown,
+  ): Promise<void> {
+    const packageName = loaded.name;
     const name = (candidate as { name?: unknown } | null)?.name;
     const label = typeof name === 'string' && name.trim() !== '' ? name : `[${index}]`;
-    const shape = pluginShapeProblem(candidate);
+    const shape = pluginShapeProblem(candidate, { compiler: SettingsSchemaCompiler.shared() });
     if (shape !== undefined) return this.refuse(packageName, label, shape);
     const plugin = candidate as IntegrationConnectorPlugin;
-    const contract = checkContractVersion(plugin.manifest.contractVersion);
-    if (!contract.compatible) {
-      return this.refuse(packageName, label, contract.reason ?? 'incompatible contract version');
-    }
     const unavailable = await this.unavailability(packageName, plugin);
     if (unavailable !== undefined) return this.refuse(packageName, label, unavailable);
     const key = keyOf(plugin.type, plugin.provider);
@@ -113,7 +146,10 @@ export class PluginRegistry implements OnModuleInit {
     const source = `${packageName}#${label}`;
     this.byKey.set(key, plugin);
     this.sourceOf.set(plugin, source);
-    this.logger.log(`loaded plugin ${source} (type ${plugin.type}, provider ${plugin.provider})`);
+    this.originOf.set(plugin, { packageName, packageVersion: loaded.version });
+    this.logger.log(
+      `loaded plugin ${source} (type ${plugin.type}, provider ${plugin.provider}) from ${packageName}@${loaded.version} in ${loaded.directory}`,
+    );
   }
 
   /** Why the plugin cannot run here, or undefined when its `isAvailable` says it can in time. */

@@ -2,7 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { ProviderPlugin } from './provider.dto';
 import { ProviderDto, providerSchema, toProviderDto } from './provider.dto';
 
-/** `GET /api/v1/providers`: the loaded plugins, ordered by type, then provider. */
+/**
+ * `GET /api/v1/providers`: the plugins loaded on the replica that answered, ordered by type, then
+ * provider, each with its package and version.
+ */
 export class ProviderListDto {
   @ApiProperty({ type: [ProviderDto] })
   items!: readonly ProviderDto[];

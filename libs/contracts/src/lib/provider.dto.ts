@@ -12,6 +12,18 @@ export class CredentialSlotDto {
   required!: boolean;
 }
 
+/** The plugin that serves a provider on the replica that answered, and the package it came from. */
+export class ProviderPluginDto {
+  @ApiProperty({ example: 'github-app' })
+  name!: string;
+
+  @ApiProperty({ example: '@stellaops/integrations-plugin-github-app' })
+  package!: string;
+
+  @ApiProperty({ example: '0.1.0', description: "The package's version, from its package.json." })
+  version!: string;
+}
+
 /** One loaded provider plugin, as `GET /api/v1/providers` lists it. */
 export class ProviderDto {
   @ApiProperty({ example: 'scm' })
@@ -47,6 +59,13 @@ export class ProviderDto {
 
   @ApiProperty({ example: '1.0' })
   contractVersion!: string;
+
+  @ApiProperty({
+    type: ProviderPluginDto,
+    description:
+      'The plugin serving this provider on the replica that answered. Replicas may load different plugin sets: each answers for itself.',
+  })
+  plugin!: ProviderPluginDto;
 }
 
 const credentialSlotSchema = {
@@ -57,6 +76,17 @@ const credentialSlotSchema = {
     name: { type: 'string' },
     description: { type: 'string' },
     required: { type: 'boolean' },
+  },
+} as const;
+
+const providerPluginSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'package', 'version'],
+  properties: {
+    name: { type: 'string' },
+    package: { type: 'string' },
+    version: { type: 'string' },
   },
 } as const;
 
@@ -72,6 +102,7 @@ export const providerSchema = {
     'credentialSlots',
     'requiredScopes',
     'contractVersion',
+    'plugin',
   ],
   properties: {
     type: { type: 'string' },
@@ -83,10 +114,18 @@ export const providerSchema = {
     credentialSlots: { type: 'array', items: credentialSlotSchema },
     requiredScopes: { type: 'array', items: { type: 'string' } },
     contractVersion: { type: 'string' },
+    plugin: providerPluginSchema,
   },
 } as const;
 
-export type ProviderPlugin = Pick<IntegrationConnectorPlugin, 'type' | 'provider' | 'manifest'>;
+/** A loaded plugin and the package (with its version) it was loaded from. */
+export interface ProviderPlugin extends Pick<
+  IntegrationConnectorPlugin,
+  'name' | 'type' | 'provider' | 'manifest'
+> {
+  readonly packageName: string;
+  readonly packageVersion: string;
+}
 
 export function toProviderDto(plugin: ProviderPlugin): ProviderDto {
   const { manifest } = plugin;
@@ -104,5 +143,6 @@ export function toProviderDto(plugin: ProviderPlugin): ProviderDto {
     })),
     requiredScopes: manifest.requiredScopes,
     contractVersion: manifest.contractVersion,
+    plugin: { name: plugin.name, package: plugin.packageName, version: plugin.packageVersion },
   };
 }

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import type { CheckResult, Integration, LifecycleEvent } from '@stellaops/integrations-core';
-import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { CheckResultDto, checkResultSchema, toCheckResultDto } from './check-result.dto';
@@ -22,7 +21,8 @@ import { IntegrationDto, integrationSchema, toIntegrationDto } from './integrati
 import { LifecycleEventDto, lifecycleEventSchema } from './lifecycle-event.dto';
 import { ProblemDetailsDto, problemDetailsSchema } from './problem-details.dto';
 import { ProviderListDto, providerListSchema, toProviderListDto } from './provider-list.dto';
-import { CredentialSlotDto, ProviderDto, providerSchema } from './provider.dto';
+import type { ProviderPlugin } from './provider.dto';
+import { CredentialSlotDto, ProviderDto, ProviderPluginDto, providerSchema } from './provider.dto';
 
 // @nestjs/swagger's metadata keys (its constants module is not exported).
 const SWAGGER_PROPERTIES = 'swagger/apiModelPropertiesArray';
@@ -106,14 +106,13 @@ const event: LifecycleEvent = {
   },
 };
 
-function plugin(
-  type: string,
-  provider: string,
-  description?: string,
-): Pick<IntegrationConnectorPlugin, 'type' | 'provider' | 'manifest'> {
+function plugin(type: string, provider: string, description?: string): ProviderPlugin {
   return {
+    name: `${provider}-plugin`,
     type,
     provider,
+    packageName: `@acme/plugin-${provider}`,
+    packageVersion: '1.4.2',
     manifest: {
       displayName: provider.toUpperCase(),
       ...(description === undefined ? {} : { description }),
@@ -179,6 +178,12 @@ const cases: ReadonlyArray<{
     dto: ProviderDto,
     schema: providerSchema,
     sample: toProviderListDto([plugin('scm', 'gitlab', 'GitLab')]).items[0],
+  },
+  {
+    name: 'ProviderPluginDto',
+    dto: ProviderPluginDto,
+    schema: providerSchema.properties.plugin,
+    sample: toProviderListDto([plugin('scm', 'gitlab')]).items[0]?.plugin,
   },
   {
     name: 'CredentialSlotDto',
@@ -277,6 +282,11 @@ describe('the mappers', () => {
     ]);
     expect(list.items[0]).not.toHaveProperty('description');
     expect(list.items[2]?.description).toBe('GitHub');
+    expect(list.items[0]?.plugin).toEqual({
+      name: 'harbor-plugin',
+      package: '@acme/plugin-harbor',
+      version: '1.4.2',
+    });
   });
 
   it("point the event feed on from the last event, or stay at the request's position", () => {

@@ -36,11 +36,17 @@ function firstLine(error: unknown): string {
  * once.
  */
 export class SettingsSchemaCompiler {
+  private static instance: SettingsSchemaCompiler | undefined;
   private readonly compilers = new Map<SettingsSchemaDialect, Compiler>();
   private readonly compiled = new WeakMap<object, ValidateFunction>();
 
   static create(): SettingsSchemaCompiler {
     return new SettingsSchemaCompiler();
+  }
+
+  /** The process's compiler: a host that checks a plugin at load finds it compiled at use. */
+  static shared(): SettingsSchemaCompiler {
+    return (SettingsSchemaCompiler.instance ??= new SettingsSchemaCompiler());
   }
 
   /** The validator of `schema`; throws a `SettingsSchemaError` saying why it cannot be used. */
@@ -70,12 +76,10 @@ export class SettingsSchemaCompiler {
   }
 }
 
-const shared = SettingsSchemaCompiler.create();
-
 /**
  * Compiles a manifest's settings schema as every host does (see `SettingsSchemaCompiler`). Throws
  * a `SettingsSchemaError` when its dialect is not supported or it does not compile.
  */
 export function compileSettingsSchema(schema: JsonSchema): ValidateFunction {
-  return shared.compile(schema);
+  return SettingsSchemaCompiler.shared().compile(schema);
 }
