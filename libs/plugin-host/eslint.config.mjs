@@ -1,3 +1,4 @@
 import { publishableLibraryConfig } from '../../eslint.config.mjs';
 
-export default publishableLibraryConfig();
+// The specs' loopback servers use dev-only packages (selfsigned).
+export default publishableLibraryConfig({ ignoredFiles: ['{projectRoot}/test-support/**/*'] });

@@ -176,6 +176,18 @@ function rejectionSync(action: () => unknown): unknown {
 }
 
 describe('classifyError over our own errors', () => {
+  it("reports the host's outbound refusal as a config failure with its message, also when wrapped", () => {
+    const message =
+      'the outbound policy refused a connection to 10.0.0.5: a private (RFC 1918) address; set OUTBOUND_ALLOW_CIDRS (comma-separated CIDRs, e.g. 10.0.0.5/32) to allow it';
+    const refusal = Object.assign(new Error(message), { code: 'ERR_OUTBOUND_REFUSED' });
+    const expected = { phase: 'config', isTransient: false, message, code: 'ERR_OUTBOUND_REFUSED' };
+    expect(classifyError(refusal)).toEqual(expected);
+    const wrapped = Object.assign(new Error('sdk request failed', { cause: refusal }), {
+      code: 'SDK_ERROR',
+    });
+    expect(classifyError(new TypeError('fetch failed', { cause: wrapped }))).toEqual(expected);
+  });
+
   it('takes phase, transience and wait from a ProviderError', () => {
     const error = new ProviderError('rate limited', {
       phase: 'api',

@@ -48,6 +48,20 @@ function findCode(error: unknown): string | undefined {
 }
 
 /**
+ * The host's outbound refusal (`OutboundRefusedError` of the plugin host, code
+ * `ERR_OUTBOUND_REFUSED`), wherever it sits in the `cause` chain: SDKs wrap the socket error.
+ */
+function findOutboundRefusal(error: unknown): { readonly message: string } | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const { code, message } = current as { code?: unknown; message?: unknown };
+    if (code === 'ERR_OUTBOUND_REFUSED' && typeof message === 'string') return { message };
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/**
  * The error's `name`, read instead of `instanceof`: a plugin may bring its own copy of this
  * package, and errors from another realm (a jest sandbox, a vm context) fail `instanceof` too.
  */
@@ -97,6 +111,17 @@ export function classifyError(error: unknown): ErrorClassification {
   }
   if (isSecretUnavailableError(error)) {
     return { phase: 'config', isTransient: error.isTransient, message: error.message };
+  }
+  const refusal = findOutboundRefusal(error);
+  if (refusal !== undefined) {
+    // The host's message names the address class and the variable that would allow it, and holds
+    // no URL path or credentials.
+    return {
+      phase: 'config',
+      isTransient: false,
+      message: refusal.message,
+      code: 'ERR_OUTBOUND_REFUSED',
+    };
   }
   const timedOutIn = timeoutPhase(error);
   if (timedOutIn !== undefined) {
