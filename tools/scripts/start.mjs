@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: build the service and the libraries it uses (cached by Nx), then run it. With no
-// configuration it uses the embedded database in ./.data and prints a ready token.
+// configuration it uses the embedded database in ./.data and prints a ready token, and loads the
+// plugins installed in ./plugins (PLUGINS_DIR: `npm --prefix plugins install <package>`).
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +15,7 @@ const env = {
   PATH: projectPath(),
   NX_DAEMON: process.env.NX_DAEMON ?? 'false',
   NX_NO_CLOUD: 'true',
+  PLUGINS_DIR: process.env.PLUGINS_DIR ?? path.join(root, 'plugins'),
 };
 
 const build = spawnSync(
