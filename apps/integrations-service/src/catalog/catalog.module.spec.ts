@@ -346,6 +346,8 @@ describe('CatalogModule over HTTP', () => {
           checkTimeoutMs: 100,
           dataDir: '/nonexistent/catalog-spec',
           secretsDir: undefined,
+          secretsEnvAllow: [TOKEN_VARIABLE],
+          secretsTenantStores: undefined,
         }),
         CatalogModule,
       ],

@@ -65,6 +65,8 @@ async function listen(
     CREDENTIALS_ENCRYPTION_KEY: TEST_CREDENTIALS_KEY,
     LOG_LEVEL: 'silent',
     PORT: '0',
+    // The variables the end-to-end specs register (E2E_TOKEN, X): none is allowed by default.
+    SECRETS_ENV_ALLOW: 'E2E_*,X',
     ...backend.env,
     ...env,
   });
