@@ -339,6 +339,7 @@ describe('CatalogModule over HTTP', () => {
       list: () => plugins,
       get: (type: string, provider: string) =>
         plugins.find((plugin) => plugin.type === type && plugin.provider === provider),
+      origin: () => ({ packageName: '@acme/test-plugins', packageVersion: '0.0.1' }),
     };
     const moduleRef = await Test.createTestingModule({
       imports: [
