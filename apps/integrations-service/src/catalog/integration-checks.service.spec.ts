@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import type { CheckResult, IntegrationStatus, LifecycleEvent } from '@stellaops/integrations-core';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import type { CallTiming } from '@stellaops/integrations-plugin-host';
 import { anIntegration, anIntegrationConfig } from '@stellaops/integrations-testing';
 import type { Principal } from '../auth/principal';
 import type { ServiceConfig } from '../config/service-config';
@@ -59,6 +60,7 @@ describe('IntegrationChecksService', () => {
       create: jest.fn((input: { integrationId: string | null }) =>
         anIntegrationConfig({ integrationId: input.integrationId }),
       ),
+      outboundCalls: jest.fn((): CallTiming[] => []),
     };
     const service = new IntegrationChecksService(
       database as unknown as CatalogDatabase,
@@ -127,6 +129,37 @@ describe('IntegrationChecksService', () => {
     expect(result).toEqual(healthy);
     expect(configs.create).toHaveBeenCalledWith(expect.objectContaining({ integrationId: null }));
     expect(database.transaction).not.toHaveBeenCalled();
+  });
+
+  it("answers phase config with the host's calls when the outbound policy refused one", async () => {
+    const { service, configs } = setUp(async () => ({
+      ...healthy,
+      success: false,
+      status: 'unhealthy',
+      message: 'unexpected failure (TypeError)',
+      phase: 'api',
+    }));
+    const refused: CallTiming = {
+      url: 'http://10.1.2.3/api/v4/version',
+      method: 'GET',
+      address: null,
+      reused: false,
+      dnsMs: 0.2,
+      connectMs: null,
+      tlsMs: null,
+      firstByteMs: null,
+      totalMs: 0.3,
+      error: 'ERR_OUTBOUND_REFUSED',
+      refused: 'private',
+    };
+    configs.outboundCalls.mockReturnValueOnce([refused]);
+    const result = await service.testSaved(principal, integration.id, new AbortController().signal);
+    expect(result).toMatchObject({
+      success: false,
+      phase: 'config',
+      message: expect.stringContaining('a private (RFC 1918) address; set OUTBOUND_ALLOW_CIDRS'),
+      details: { calls: [refused] },
+    });
   });
 
   it('answers a config failure when the configuration cannot be prepared', async () => {

@@ -13,6 +13,7 @@ import type { ServiceConfig } from '../config/service-config';
 import { InjectServiceConfig } from '../config/service-config.token';
 import type { IntegrationConfigInput } from '../plugins/integration-config-factory';
 import { IntegrationConfigFactory } from '../plugins/integration-config-factory';
+import { withOutboundCalls } from '../plugins/outbound-result';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
 import { guardedCheck } from './guarded-check';
@@ -233,11 +234,16 @@ export class IntegrationChecksService {
       });
     }
     const secrets = config.secrets as Partial<ResolvingSecretAccessor>;
-    return guardedCheck((inner) => plugin[operation](config, inner), {
+    const result = await guardedCheck((inner) => plugin[operation](config, inner), {
       timeoutMs: this.config.checkTimeoutMs + GUARD_GRACE_MS,
       signal,
       recorder,
       secrets: () => secrets.resolvedValues?.() ?? [],
     });
+    return withOutboundCalls(
+      result,
+      this.configs.outboundCalls(config),
+      secrets.resolvedValues?.() ?? [],
+    );
   }
 }

@@ -3,6 +3,7 @@ import { pointerToken } from '@stellaops/integrations-contracts';
 import type { FieldError, Integration } from '@stellaops/integrations-core';
 import { AuthRef, InputError } from '@stellaops/integrations-core';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import { outboundSettingsErrors, pluginSettings } from '../plugins/outbound-settings';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import { SecretsService } from '../secrets/secrets.service';
 import { invalidInput } from './catalog-validation.pipe';
@@ -50,7 +51,8 @@ export class RegistrationValidator {
   validateRegistration(request: RegistrationRequest, tenantId: string): IntegrationConnectorPlugin {
     const plugin = this.pluginFor(request.type, request.provider);
     const errors = [
-      ...this.settings.errors(plugin.manifest.settingsSchema, request.settings),
+      ...outboundSettingsErrors(request.settings),
+      ...this.settings.errors(plugin.manifest.settingsSchema, pluginSettings(request.settings)),
       ...this.credentialErrors(plugin, request.credentials, tenantId),
     ];
     if (errors.length > 0) throw invalidInput('the registration is invalid', errors);
@@ -72,7 +74,13 @@ export class RegistrationValidator {
     const errors = [
       ...(change.settings === undefined
         ? []
-        : this.settings.errors(plugin.manifest.settingsSchema, change.settings)),
+        : [
+            ...outboundSettingsErrors(change.settings),
+            ...this.settings.errors(
+              plugin.manifest.settingsSchema,
+              pluginSettings(change.settings),
+            ),
+          ]),
       ...(change.credentials === undefined
         ? []
         : this.credentialErrors(plugin, change.credentials, current.tenantId)),

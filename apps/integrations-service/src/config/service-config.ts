@@ -2,6 +2,8 @@ import path from 'node:path';
 import { parseEnvAllowList } from '../secrets/env-allow-list';
 import { parseTenantStores } from '../secrets/tenant-stores';
 import { ConfigError } from './config.error';
+import type { OutboundConfig } from './outbound-config';
+import { loadOutboundConfig } from './outbound-config';
 
 export type AuthConfig =
   | { readonly mode: 'hs256'; readonly secret: string }
@@ -54,6 +56,8 @@ export interface ServiceConfig {
   readonly printToken: boolean;
   /** AES-256 key (base64 or hex) for credentials at rest; the embedded mode makes one in `dataDir`. */
   readonly credentialsKey: string | undefined;
+  /** The plugins' way out: OUTBOUND_ALLOW_CIDRS, the proxy variables, OUTBOUND_MAX_REDIRECTS. */
+  readonly outbound: OutboundConfig;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -167,5 +171,6 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     secretsTenantStores: parseTenantStores(env['SECRETS_TENANT_STORES']),
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
     credentialsKey: nonEmpty(env, 'CREDENTIALS_ENCRYPTION_KEY'),
+    outbound: loadOutboundConfig(env),
   };
 }

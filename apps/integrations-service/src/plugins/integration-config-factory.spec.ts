@@ -1,3 +1,7 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { DynamicModule } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { TestingModule } from '@nestjs/testing';
@@ -46,7 +50,9 @@ describe('IntegrationConfigFactory', () => {
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot(loadServiceConfig({ CHECK_TIMEOUT_MS: '2500' })),
+        ConfigModule.forRoot(
+          loadServiceConfig({ CHECK_TIMEOUT_MS: '2500', SECRETS_ENV_ALLOW: ENV_NAME }),
+        ),
         fakeDatabase(record),
         PluginsModule,
       ],
@@ -94,17 +100,16 @@ describe('IntegrationConfigFactory', () => {
     config.host.logger.warn(`provider refused ${value}`, { echoed: { authorization: value } });
     other.host.logger.warn('unrelated line');
 
-    expect(warn).toHaveBeenNthCalledWith(1, {
-      message: `provider refused ${REDACTED}`,
-      echoed: { authorization: REDACTED },
-      integrationId: 'i-1',
-      provider: 'in-memory',
-    });
-    expect(warn).toHaveBeenNthCalledWith(2, {
-      message: 'unrelated line',
-      integrationId: 'i-2',
-      provider: 'in-memory',
-    });
+    const lines = warn.mock.calls.map(([line]) => JSON.parse(line as string));
+    expect(lines).toEqual([
+      {
+        message: `provider refused ${REDACTED}`,
+        echoed: { authorization: REDACTED },
+        integrationId: 'i-1',
+        provider: 'in-memory',
+      },
+      { message: 'unrelated line', integrationId: 'i-2', provider: 'in-memory' },
+    ]);
     expect(Reflect.get(warn.mock.contexts[0] as object, 'context')).toBe('plugin:in-memory');
   });
 
@@ -119,5 +124,102 @@ describe('IntegrationConfigFactory', () => {
     expect(record).toHaveBeenCalledWith(
       expect.objectContaining({ details: { slot: 'token', store: 'env' } }),
     );
+  });
+
+  it("keeps the host's settings.outbound from the plugin and warns when verification is off", () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const config = factory.create({
+      ...input,
+      settings: { health: 'healthy', outbound: { insecureSkipVerify: true } },
+    });
+    expect(config.settings).toEqual({ health: 'healthy' });
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringContaining('TLS certificate verification is off for integration i-1'),
+    );
+  });
+});
+
+describe('IntegrationConfigFactory outbound calls', () => {
+  let local: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    local = createServer((_request, response) => response.end('ok'));
+    local.listen(0, '127.0.0.1');
+    await once(local, 'listening');
+    port = (local.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    local.closeAllConnections();
+    await new Promise((resolve) => local.close(resolve));
+  });
+
+  async function factoryWith(env: Record<string, string>): Promise<{
+    factory: IntegrationConfigFactory;
+    close: () => Promise<void>;
+  }> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot(loadServiceConfig(env)),
+        fakeDatabase(jest.fn().mockResolvedValue(undefined)),
+        PluginsModule,
+      ],
+    }).compile();
+    await moduleRef.init();
+    return { factory: moduleRef.get(IntegrationConfigFactory), close: () => moduleRef.close() };
+  }
+
+  const draft: IntegrationConfigInput = {
+    integrationId: null,
+    tenantId: 't1',
+    name: 'on-prem',
+    type: 'scm',
+    provider: 'in-memory',
+    endpoint: 'http://127.0.0.1/',
+    settings: {},
+    credentials: {},
+    actor: 'alice',
+  };
+
+  it("refuses loopback by default, and records the refused call for the result's details", async () => {
+    const { factory, close } = await factoryWith({});
+    try {
+      const config = factory.create(draft);
+      await expect(config.host.fetch(`http://127.0.0.1:${port}/api`)).rejects.toMatchObject({
+        code: 'ERR_OUTBOUND_REFUSED',
+        addressClass: 'loopback',
+      });
+      expect(factory.outboundCalls(config)).toEqual([
+        expect.objectContaining({ url: `http://127.0.0.1:${port}/api`, refused: 'loopback' }),
+      ]);
+      expect(factory.outboundCalls(factory.create(draft))).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('reaches it with OUTBOUND_ALLOW_CIDRS, through fetch and the agents', async () => {
+    const { factory, close } = await factoryWith({ OUTBOUND_ALLOW_CIDRS: '127.0.0.1/32' });
+    try {
+      const config = factory.create(draft);
+      // An SDK's request through the agent opens the connection; the fetch after it reuses it.
+      const status = await new Promise<number>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, agent: config.host.agents.http }, (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        })
+          .on('error', reject)
+          .end();
+      });
+      expect(status).toBe(200);
+      expect(await (await config.host.fetch(`http://127.0.0.1:${port}/api`)).text()).toBe('ok');
+      expect(factory.outboundCalls(config)).toEqual([
+        expect.objectContaining({ url: `http://127.0.0.1:${port}`, address: '127.0.0.1' }),
+        expect.objectContaining({ address: '127.0.0.1', reused: true, status: 200 }),
+      ]);
+    } finally {
+      await close();
+    }
   });
 });

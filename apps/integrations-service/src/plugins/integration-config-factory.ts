@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IntegrationConfig } from '@stellaops/integrations-plugin-abstractions';
+import type { CallTiming, OutboundTlsOptions } from '@stellaops/integrations-plugin-host';
 import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
 import { SecretsService } from '../secrets/secrets.service';
+import { outboundSettingsOf, pluginSettings } from './outbound-settings';
 import { PluginHostFactory } from './plugin-host-factory';
 import { PluginRegistry } from './plugin-registry';
 
@@ -13,6 +15,7 @@ export interface IntegrationConfigInput {
   readonly type: string;
   readonly provider: string;
   readonly endpoint: string;
+  /** As registered: the plugin's settings and the host's `outbound` key. */
   readonly settings: Record<string, unknown>;
   /** Credential slot -> AuthRef URI. */
   readonly credentials: Record<string, string>;
@@ -25,13 +28,21 @@ export type HostedIntegrationConfig = IntegrationConfig & {
   readonly secrets: ResolvingSecretAccessor;
 };
 
+// The reserved slot a registration's `settings.outbound.caRef` is resolved through, so that it
+// is read in the tenant's scope and audited like any credential.
+const CA_SLOT = 'settings.outbound.caRef';
+
 /**
  * Builds what a plugin is handed for one registration and one operation: its settings, a
  * `secrets` accessor that resolves (and audits) at call time, and a host whose logger carries the
- * registration's fields and redacts every secret this accessor has resolved.
+ * registration's fields and redacts every secret this accessor has resolved, and whose `fetch`
+ * and agents carry the registration's TLS and proxy choice and record each call's timing.
  */
 @Injectable()
 export class IntegrationConfigFactory {
+  private readonly logger = new Logger('Plugins');
+  private readonly calls = new WeakMap<IntegrationConfig, CallTiming[]>();
+
   constructor(
     @Inject(SecretsService) private readonly secrets: SecretsService,
     @Inject(PluginHostFactory) private readonly hosts: PluginHostFactory,
@@ -39,26 +50,54 @@ export class IntegrationConfigFactory {
   ) {}
 
   create(input: IntegrationConfigInput): HostedIntegrationConfig {
-    const secrets = this.secrets.accessorFor(
-      { tenantId: input.tenantId, integrationId: input.integrationId, actor: input.actor },
-      input.credentials,
-    );
+    const context = {
+      tenantId: input.tenantId,
+      integrationId: input.integrationId,
+      actor: input.actor,
+    };
+    const secrets = this.secrets.accessorFor(context, input.credentials);
+    const outbound = outboundSettingsOf(input.settings);
+    const tls: { ca?: OutboundTlsOptions['ca']; insecureSkipVerify?: boolean } = {};
+    if (outbound.ca !== undefined) tls.ca = outbound.ca;
+    if (outbound.caRef !== undefined) {
+      const caAccessor = this.secrets.accessorFor(context, { [CA_SLOT]: outbound.caRef });
+      tls.ca = () => caAccessor.get(CA_SLOT);
+    }
+    if (outbound.insecureSkipVerify === true) {
+      tls.insecureSkipVerify = true;
+      this.logger.warn(
+        `TLS certificate verification is off for integration ${input.integrationId ?? '(draft)'} (${input.provider}): settings.outbound.insecureSkipVerify is true`,
+      );
+    }
+    const calls: CallTiming[] = [];
     const pluginName = this.plugins.get(input.type, input.provider)?.name ?? input.provider;
     const host = this.hosts.create({
       context: `plugin:${pluginName}`,
       fields: { integrationId: input.integrationId, provider: input.provider },
       secrets: () => secrets.resolvedValues(),
+      outbound: {
+        tls,
+        ...(outbound.proxy === false ? { useProxy: false } : {}),
+        onCall: (timing) => calls.push(timing),
+      },
     });
-    return Object.freeze({
+    const config: HostedIntegrationConfig = Object.freeze({
       integrationId: input.integrationId,
       tenantId: input.tenantId,
       name: input.name,
       type: input.type,
       provider: input.provider,
       endpoint: input.endpoint,
-      settings: input.settings,
+      settings: pluginSettings(input.settings),
       secrets,
       host,
     });
+    this.calls.set(config, calls);
+    return config;
+  }
+
+  /** The timing of every outbound call made with `config` so far, oldest first. */
+  outboundCalls(config: IntegrationConfig): readonly CallTiming[] {
+    return [...(this.calls.get(config) ?? [])];
   }
 }

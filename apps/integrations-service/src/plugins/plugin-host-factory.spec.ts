@@ -1,16 +1,19 @@
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
-import type { OutboundFetch } from './outbound-fetch';
-import { OUTBOUND_FETCH } from './outbound-fetch';
+import { globalAgent as httpGlobalAgent } from 'node:http';
+import { globalAgent as httpsGlobalAgent } from 'node:https';
+import type { HostFetch } from '@stellaops/integrations-plugin-abstractions';
+import type { OutboundFactory, OutboundRequest } from './outbound-fetch';
+import { OUTBOUND_FACTORY } from './outbound-fetch';
 import { PluginHostFactory } from './plugin-host-factory';
 import { REDACTED } from './redact-secrets';
 
 /** An outbound fetch that answers only when its signal fires, with the signal's reason. */
-function hangingFetch(): jest.Mock<ReturnType<OutboundFetch>, Parameters<OutboundFetch>> {
+function hangingFetch(): jest.Mock<ReturnType<HostFetch>, Parameters<HostFetch>> {
   return jest.fn(
-    (_input, init) =>
+    (_input, init = {}) =>
       new Promise<Response>((_resolve, reject) => {
         init.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       }),
@@ -20,12 +23,19 @@ function hangingFetch(): jest.Mock<ReturnType<OutboundFetch>, Parameters<Outboun
 describe('PluginHostFactory', () => {
   let outbound: ReturnType<typeof hangingFetch>;
   let hosts: PluginHostFactory;
+  const agents = { http: httpGlobalAgent, https: httpsGlobalAgent };
+  const requests: OutboundRequest[] = [];
 
   beforeEach(async () => {
     outbound = hangingFetch();
+    requests.length = 0;
+    const factory: OutboundFactory = (request) => {
+      requests.push(request);
+      return { fetch: outbound, agents };
+    };
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(loadServiceConfig({ CHECK_TIMEOUT_MS: '150' }))],
-      providers: [{ provide: OUTBOUND_FETCH, useValue: outbound }, PluginHostFactory],
+      providers: [{ provide: OUTBOUND_FACTORY, useValue: factory }, PluginHostFactory],
     }).compile();
     hosts = moduleRef.get(PluginHostFactory);
   });
@@ -38,6 +48,17 @@ describe('PluginHostFactory', () => {
     const host = hosts.create({ context: 'plugin:x', fields: {} });
     expect(host.timeoutMs).toBe(150);
     expect(Math.abs(host.clock.now().getTime() - Date.now())).toBeLessThan(1_000);
+  });
+
+  it("hands the plugin the outbound's agents, built with the registration's TLS choice", () => {
+    const onCall = jest.fn();
+    const host = hosts.create({
+      context: 'plugin:x',
+      fields: {},
+      outbound: { tls: { insecureSkipVerify: true }, onCall },
+    });
+    expect(host.agents).toBe(agents);
+    expect(requests).toEqual([{ tls: { insecureSkipVerify: true }, onCall }]);
   });
 
   it("ends an outbound call at the host's timeout", async () => {
@@ -73,18 +94,50 @@ describe('PluginHostFactory', () => {
     secrets.push('tok-123');
     host.logger.error('token tok-123 refused', { header: 'Bearer tok-123' });
 
-    expect(info).toHaveBeenCalledWith({
+    const [infoLine] = info.mock.calls[0] ?? [];
+    const [errorLine] = error.mock.calls[0] ?? [];
+    expect(typeof infoLine).toBe('string');
+    expect(infoLine).not.toContain('\n');
+    expect(JSON.parse(infoLine as string)).toEqual({
       message: 'token tok-123 accepted',
       integrationId: 'i-1',
       provider: 'acme',
       attempt: 1,
     });
-    expect(error).toHaveBeenCalledWith({
+    expect(JSON.parse(errorLine as string)).toEqual({
       message: `token ${REDACTED} refused`,
       header: `Bearer ${REDACTED}`,
       integrationId: 'i-1',
       provider: 'acme',
     });
     expect(Reflect.get(error.mock.contexts[0] as object, 'context')).toBe('plugin:acme');
+  });
+
+  it('writes a plugin line as one line of the service log, its fields as JSON', () => {
+    const written: string[] = [];
+    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    // The service's logger as the app runs it: Nest's console logger, no colours.
+    Logger.overrideLogger(new ConsoleLogger({ colors: false }));
+    const host = hosts.create({ context: 'plugin:acme', fields: { integrationId: 'i-1' } });
+    host.logger.info('listed\nrepositories', {
+      count: 3,
+      nested: { page: 2, cursor: 'abc' },
+      failure: new Error('boom'),
+    });
+    expect(written).toHaveLength(1);
+    const line = written[0] ?? '';
+    expect(line.trimEnd().split('\n')).toHaveLength(1);
+    expect(line).toContain('[plugin:acme]');
+    const json = line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1);
+    expect(JSON.parse(json)).toEqual({
+      message: 'listed\nrepositories',
+      count: 3,
+      nested: { page: 2, cursor: 'abc' },
+      failure: { name: 'Error', message: 'boom' },
+      integrationId: 'i-1',
+    });
   });
 });

@@ -6,7 +6,8 @@ import { Test } from '@nestjs/testing';
 import { CONTRACT_VERSION } from '@stellaops/integrations-plugin-abstractions';
 import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
-import { globalOutboundFetch, OUTBOUND_FETCH } from './outbound-fetch';
+import { SERVICE_CONFIG } from '../config/service-config.token';
+import { guardedOutboundFactory, OUTBOUND_FACTORY } from './outbound-fetch';
 import { PluginHostFactory } from './plugin-host-factory';
 import type { PluginLoaderOptions } from './plugin-loader-options';
 import { defaultPluginLoaderOptions, PLUGIN_LOADER_OPTIONS } from './plugin-loader-options';
@@ -89,7 +90,7 @@ async function createRegistry(
     ],
     providers: [
       { provide: PLUGIN_LOADER_OPTIONS, useValue: options },
-      { provide: OUTBOUND_FETCH, useValue: globalOutboundFetch },
+      { provide: OUTBOUND_FACTORY, useFactory: guardedOutboundFactory, inject: [SERVICE_CONFIG] },
       PluginHostFactory,
       PluginRegistry,
     ],

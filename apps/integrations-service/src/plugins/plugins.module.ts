@@ -1,7 +1,8 @@
 import { Module } from '@nestjs/common';
 import { SecretsModule } from '../secrets/secrets.module';
 import { IntegrationConfigFactory } from './integration-config-factory';
-import { globalOutboundFetch, OUTBOUND_FETCH } from './outbound-fetch';
+import { SERVICE_CONFIG } from '../config/service-config.token';
+import { guardedOutboundFactory, OUTBOUND_FACTORY } from './outbound-fetch';
 import { PluginHostFactory } from './plugin-host-factory';
 import { defaultPluginLoaderOptions, PLUGIN_LOADER_OPTIONS } from './plugin-loader-options';
 import { PluginRegistry } from './plugin-registry';
@@ -11,7 +12,7 @@ import { PluginRegistry } from './plugin-registry';
   imports: [SecretsModule],
   providers: [
     { provide: PLUGIN_LOADER_OPTIONS, useFactory: defaultPluginLoaderOptions },
-    { provide: OUTBOUND_FETCH, useValue: globalOutboundFetch },
+    { provide: OUTBOUND_FACTORY, useFactory: guardedOutboundFactory, inject: [SERVICE_CONFIG] },
     PluginHostFactory,
     PluginRegistry,
     IntegrationConfigFactory,
