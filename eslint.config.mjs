@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import nx from '@nx/eslint-plugin';
 import eslintConfigPrettier from 'eslint-config-prettier';
 
@@ -37,6 +39,23 @@ export const depConstraints = [
   { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['*'] },
   { sourceTag: 'scope:publishable', onlyDependOnLibsWithTags: ['scope:publishable'] },
 ];
+
+const workspaceRoot = path.dirname(fileURLToPath(import.meta.url));
+
+const INDEX_IMPORT_PATTERN = {
+  regex: '^\\.{1,2}(/index)?/?$',
+  message: "Import the file, not the folder's index (it breeds cycles).",
+};
+
+/** The modules a plugin's runtime code may not import (prefixed or not, and their subpaths). */
+export const NETWORK_MODULES = ['http', 'https', 'http2', 'net', 'tls', 'dns', 'dgram'].flatMap(
+  (name) => [name, `node:${name}`, `${name}/promises`, `node:${name}/promises`],
+);
+const NETWORK_MODULE_REGEX = '/^(node:)?(http|https|http2|net|tls|dns|dgram)(\\/promises)?$/';
+const NETWORK_MESSAGE =
+  'A plugin reaches the network only through its host: use config.host.fetch, or hand config.host.agents to an SDK.';
+const FETCH_MESSAGE =
+  "Use config.host.fetch: the global fetch bypasses the host's outbound policy, CA bundle and proxy.";
 
 const base = [
   ...nx.configs['flat/base'],
@@ -104,13 +123,45 @@ const base = [
       'no-restricted-imports': [
         'error',
         {
-          patterns: [
-            {
-              regex: '^\\.{1,2}(/index)?/?$',
-              message: "Import the file, not the folder's index (it breeds cycles).",
-            },
-          ],
+          patterns: [INDEX_IMPORT_PATTERN],
         },
+      ],
+    },
+  },
+  {
+    // A plugin reaches the network only through the host (`config.host.fetch` and
+    // `config.host.agents`), where the outbound policy, the CA bundle and the proxy apply. Its
+    // runtime code may not open sockets, resolve names or call the global fetch itself.
+    basePath: workspaceRoot,
+    files: ['libs/plugins/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NETWORK_MODULES.map((name) => ({ name, message: NETWORK_MESSAGE })),
+          patterns: [INDEX_IMPORT_PATTERN],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: `CallExpression[callee.name='require'] > Literal[value=${NETWORK_MODULE_REGEX}]`,
+          message: NETWORK_MESSAGE,
+        },
+        {
+          selector: `ImportExpression > Literal[value=${NETWORK_MODULE_REGEX}]`,
+          message: NETWORK_MESSAGE,
+        },
+      ],
+      'no-restricted-globals': ['error', { name: 'fetch', message: FETCH_MESSAGE }],
+      'no-restricted-properties': [
+        'error',
+        ...['globalThis', 'global', 'self', 'window'].map((object) => ({
+          object,
+          property: 'fetch',
+          message: FETCH_MESSAGE,
+        })),
       ],
     },
   },

@@ -104,3 +104,55 @@ describe('module boundaries (DESIGN.md dependency rules, enforced by lint)', () 
     60_000,
   );
 });
+
+describe("plugins reach the network only through the host (a plugin's runtime code)", () => {
+  const NETWORK_RULES = new Set([
+    'no-restricted-imports',
+    'no-restricted-syntax',
+    'no-restricted-globals',
+    'no-restricted-properties',
+  ]);
+  const networkViolations = (filePath: string, code: string): LintMessage[] =>
+    lintAs(filePath, code).filter((m) => m.ruleId !== null && NETWORK_RULES.has(m.ruleId));
+  const pluginFile = 'libs/plugins/in-memory/src/lib/network-probe.ts';
+
+  it.each([
+    ['node:http', "import { request } from 'node:http';\nexport const probe = request;\n"],
+    ['https', "import https from 'https';\nexport const probe = https;\n"],
+    ['node:net', "import * as net from 'node:net';\nexport const probe = net;\n"],
+    ['tls', "import { connect } from 'tls';\nexport const probe = connect;\n"],
+    [
+      'node:dns/promises',
+      "import { lookup } from 'node:dns/promises';\nexport const probe = lookup;\n",
+    ],
+    ['dns', "import type { LookupAddress } from 'dns';\nexport type Probe = LookupAddress;\n"],
+    ['a require of node:tls', "export const probe = () => require('node:tls');\n"],
+    ['a dynamic import of net', "export const probe = () => import('net');\n"],
+    ['the global fetch', "export const probe = () => fetch('https://example.test/');\n"],
+    ['globalThis.fetch', "export const probe = () => globalThis.fetch('https://example.test/');\n"],
+  ])(
+    'fails lint for %s',
+    (_name, code) => {
+      const found = networkViolations(pluginFile, code);
+      expect(found.length).toBeGreaterThan(0);
+      expect(found[0]?.message).toMatch(/config\.host\.(fetch|agents)/);
+    },
+    60_000,
+  );
+
+  it.each([
+    ['config.host.fetch', 'libs/plugins/in-memory/src/lib/network-probe.ts'],
+    ["a plugin's spec", 'libs/plugins/in-memory/src/lib/network-probe.spec.ts'],
+    ['the plugin host', 'libs/plugin-host/src/lib/network-probe.ts'],
+  ])(
+    'passes lint for %s',
+    (name, filePath) => {
+      const code =
+        name === 'config.host.fetch'
+          ? "import type { IntegrationConfig } from '@stellaops/integrations-plugin-abstractions';\nexport const probe = (config: IntegrationConfig) => config.host.fetch(config.endpoint);\n"
+          : "import { request } from 'node:http';\nexport const probe = () => [request, fetch];\n";
+      expect(networkViolations(filePath, code)).toEqual([]);
+    },
+    60_000,
+  );
+});
