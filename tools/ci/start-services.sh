@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts what the test suite needs on this machine, if it is not running already: PostgreSQL,
-# NATS with JetStream, and a Distribution (OCI) registry on 127.0.0.1:5000. Idempotent.
+# NATS with JetStream, a Distribution (OCI) registry on 127.0.0.1:5000, and iproute2 for the
+# network-namespace specs. Idempotent.
 set -euo pipefail
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -49,4 +50,11 @@ YAML
   nohup docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
   wait_port 5000 "the OCI registry"
 fi
-echo "start-services: PostgreSQL, NATS and the registry are up"
+# The outbound guard's end-to-end specs run in a loopback-only network namespace (ip netns).
+if ! command -v ip >/dev/null 2>&1; then
+  echo "start-services: installing iproute2"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq iproute2 >/dev/null
+fi
+echo "start-services: PostgreSQL, NATS and the registry are up; ip netns is available"

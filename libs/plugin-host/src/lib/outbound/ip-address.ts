@@ -89,12 +89,3 @@ export function inCidr(ip: IpAddress, cidr: Cidr): boolean {
 export function embeddedIPv4(ip: IpAddress): IpAddress {
   return { family: 4, bytes: ip.bytes.slice(12, 16) };
 }
-
-export function formatIp(ip: IpAddress): string {
-  if (ip.family === 4) return Array.from(ip.bytes).join('.');
-  const words: string[] = [];
-  for (let index = 0; index < 16; index += 2) {
-    words.push((((ip.bytes[index] ?? 0) << 8) | (ip.bytes[index + 1] ?? 0)).toString(16));
-  }
-  return words.join(':').replace(/(^|:)0(:0)+(:|$)/, '::');
-}
