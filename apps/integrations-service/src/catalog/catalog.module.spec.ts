@@ -41,6 +41,7 @@ import type { FastifyRequest, LightMyRequestResponse as InjectResponse } from 'f
 import type { Principal } from '../auth/principal';
 import { setRequestPrincipal } from '../auth/request-principal';
 import { REQUIRED_SCOPES } from '../auth/require-scopes.decorator';
+import { loadOutboundConfig } from '../config/outbound-config';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
 import { PluginRegistry } from '../plugins/plugin-registry';
@@ -349,6 +350,7 @@ describe('CatalogModule over HTTP', () => {
           secretsDir: undefined,
           secretsEnvAllow: [TOKEN_VARIABLE],
           secretsTenantStores: undefined,
+          outbound: loadOutboundConfig({}),
         }),
         CatalogModule,
       ],
