@@ -3,7 +3,7 @@
 // transaction, so this measures how much writers of different tenants wait for each other.
 // See README.md.
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +16,14 @@ import { freePort, NodeProcess, waitForOk } from '../api/lib/node-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'bundle', 'main.js');
+const defaultServiceMain = path.join(
+  root,
+  'apps',
+  'integrations-service',
+  'dist',
+  'bundle',
+  'main.js',
+);
 const resultsDir = path.join(here, 'results');
 
 const HELP = `usage: node tools/bench/events/run.mjs [options]
@@ -28,6 +35,8 @@ const HELP = `usage: node tools/bench/events/run.mjs [options]
   --warmup <s>        unmeasured seconds before each round (BENCH_WARMUP, 3)
   --rounds <n>        rounds per scenario, alternating the scenarios (BENCH_ROUNDS, 3)
   --label <text>      names the results file: results/<label>.json (default: the start time)
+  --service-main <f>  the service's entry point (BENCH_SERVICE_MAIN; default the bundle,
+                      apps/integrations-service/dist/bundle/main.js), e.g. to compare builds
   --skip-build        do not run 'nx build integrations-service' first
   --help
 
@@ -43,6 +52,7 @@ function parseOptions() {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       label: { type: 'string' },
+      'service-main': { type: 'string' },
       'skip-build': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -76,6 +86,9 @@ function parseOptions() {
     warmup: integer(values.warmup ?? process.env.BENCH_WARMUP, '--warmup', 3, 0),
     rounds: integer(values.rounds ?? process.env.BENCH_ROUNDS, '--rounds', 3, 1),
     label: values.label ?? new Date().toISOString().replaceAll(':', '-'),
+    serviceMain: path.resolve(
+      values['service-main'] ?? process.env.BENCH_SERVICE_MAIN ?? defaultServiceMain,
+    ),
     skipBuild: values['skip-build'] === true,
   };
 }
@@ -125,7 +138,7 @@ async function startService(options, secret) {
   await withClient(options.databaseUrl, (client) => client.query(`CREATE SCHEMA "${schema}"`));
   created.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stellaops-events-bench-'));
   const port = await freePort();
-  const proc = NodeProcess.start(serviceMain, {
+  const proc = NodeProcess.start(options.serviceMain, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? os.tmpdir(),
@@ -185,17 +198,49 @@ async function client(service, token, type, until, latencies, failures) {
   }
 }
 
+/**
+ * The first key of the outbox's append lock for the bench schema, as the repository derives it
+ * (sha256 of the table's name); pg_locks shows it as the lock's classid.
+ */
+function appendLockClassId(schema) {
+  return createHash('sha256')
+    .update(`stellaops-integrations:"${schema}"."event_outbox"`)
+    .digest()
+    .readUInt32BE(0);
+}
+
+/**
+ * Samples, every 20 ms until `until`, how many of the service's transactions are waiting for the
+ * outbox's append lock: the figure the lock's scope decides, whatever else the machine is doing.
+ */
+async function sampleLockWaits(options, schema, until) {
+  const samples = [];
+  await withClient(options.databaseUrl, async (db) => {
+    while (performance.now() < until) {
+      const { rows } = await db.query(
+        `SELECT count(*)::integer AS "waiting" FROM pg_locks
+          WHERE "locktype" = 'advisory' AND NOT "granted" AND "classid" = $1::oid`,
+        [appendLockClassId(schema)],
+      );
+      samples.push(rows[0].waiting);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  });
+  return samples.length === 0 ? 0 : samples.reduce((a, b) => a + b, 0) / samples.length;
+}
+
 async function runRound(service, tokens, type, options, seconds, measure) {
   const latencies = measure ? [] : undefined;
   const failures = [];
   const started = performance.now();
   const until = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: options.clients }, (_, n) =>
+  const [lockWaiters] = await Promise.all([
+    measure ? sampleLockWaits(options, created.schema, until) : 0,
+    ...Array.from({ length: options.clients }, (_, n) =>
       client(service, tokens[n % tokens.length], type, until, latencies, failures),
     ),
-  );
-  return { latencies, failures, seconds: (performance.now() - started) / 1000 };
+  ]);
+  return { latencies, failures, lockWaiters, seconds: (performance.now() - started) / 1000 };
 }
 
 async function main() {
@@ -240,10 +285,11 @@ async function main() {
           ok: result.latencies.length,
           failed: result.failures.length,
           seconds: result.seconds,
+          lockWaiters: result.lockWaiters,
           latencies: result.latencies,
         });
         console.log(
-          `  r${round} ${scenario.name.padEnd(28)} ${perSecond.toFixed(0).padStart(5)} registrations/s` +
+          `  r${round} ${scenario.name.padEnd(28)} ${perSecond.toFixed(0).padStart(5)} registrations/s, ${result.lockWaiters.toFixed(2)} waiting for the outbox lock` +
             (result.failures.length > 0 ? `  FAILED ${result.failures.length}` : ''),
         );
       }
@@ -260,6 +306,9 @@ async function main() {
         p50: percentile(pooled, 50),
         p99: percentile(pooled, 99),
         failed: scenario.rounds.reduce((sum, round) => sum + round.failed, 0),
+        lockWaiters:
+          scenario.rounds.reduce((sum, round) => sum + round.lockWaiters, 0) /
+          scenario.rounds.length,
         rounds: scenario.rounds.map(({ latencies, ...round }) => {
           const sorted = Float64Array.from(latencies).sort();
           return { ...round, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
@@ -271,13 +320,22 @@ async function main() {
     );
     console.log(
       formatTable(
-        ['scenario', 'registrations/s', 'per round', 'p50 ms', 'p99 ms', 'failed'],
+        [
+          'scenario',
+          'registrations/s',
+          'per round',
+          'p50 ms',
+          'p99 ms',
+          'waiting for lock',
+          'failed',
+        ],
         results.map((row) => [
           row.scenario,
           row.perSecond.toFixed(0),
           row.rounds.map((round) => round.perSecond.toFixed(0)).join(' / '),
           row.p50.toFixed(1),
           row.p99.toFixed(1),
+          row.lockWaiters.toFixed(2),
           row.failed,
         ]),
       ),
