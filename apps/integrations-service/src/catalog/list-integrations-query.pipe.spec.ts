@@ -37,6 +37,7 @@ const cases: Record<string, unknown>[] = [
   { tag: 'x'.repeat(64) },
   { tag: 'x'.repeat(65) },
   { q: 'x'.repeat(201) },
+  { q: 'ab' },
   { status: 'active', health: 'healthy' },
   { status: 'gone' },
   { health: 'fine' },

@@ -21,11 +21,11 @@ type Check = (value: unknown) => string | undefined;
  */
 export type ListIntegrationsQuery = Readonly<ListIntegrationsQueryDto>;
 
-function text(max: number): Check {
+function text(max: number, min = 1): Check {
   return (value) =>
-    typeof value === 'string' && value.length >= 1 && value.length <= max
+    typeof value === 'string' && value.length >= min && value.length <= max
       ? undefined
-      : `must be a single value of 1 to ${max} characters`;
+      : `must be a single value of ${min} to ${max} characters`;
 }
 
 const CHECKS: Readonly<Record<string, Check>> = {
@@ -36,7 +36,7 @@ const CHECKS: Readonly<Record<string, Check>> = {
   health: (value) =>
     isHealthStatus(value) ? undefined : `must be one of ${HealthStatuses.join(', ')}`,
   tag: text(ContractLimits.tagMaxLength),
-  q: text(ContractLimits.queryMaxLength),
+  q: text(ContractLimits.queryMaxLength, ContractLimits.queryMinLength),
   limit: (value) => {
     const limit = typeof value === 'string' ? Number(value) : Number.NaN;
     return Number.isInteger(limit) && limit >= 1 && limit <= ContractLimits.maxListLimit

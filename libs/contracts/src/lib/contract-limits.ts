@@ -14,6 +14,11 @@ export const ContractLimits = {
   maxTags: 50,
   tagMaxLength: 64,
   maxCredentialSlots: 32,
+  /**
+   * A search needs three characters: the trigram index cannot find a shorter string, so a
+   * one- or two-letter search would read every registration of the tenant.
+   */
+  queryMinLength: 3,
   queryMaxLength: 200,
   cursorMaxLength: 1024,
   defaultListLimit: 50,

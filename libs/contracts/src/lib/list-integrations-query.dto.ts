@@ -35,10 +35,15 @@ export class ListIntegrationsQueryDto {
   @Length(1, ContractLimits.tagMaxLength)
   tag?: string;
 
-  @ApiPropertyOptional({ description: 'A case-insensitive part of the name.' })
+  @ApiPropertyOptional({
+    description:
+      'A case-insensitive part of the name, at least 3 characters (what the search index can find).',
+    minLength: ContractLimits.queryMinLength,
+    maxLength: ContractLimits.queryMaxLength,
+  })
   @IsOptional()
   @IsString()
-  @Length(1, ContractLimits.queryMaxLength)
+  @Length(ContractLimits.queryMinLength, ContractLimits.queryMaxLength)
   q?: string;
 
   @ApiPropertyOptional({
