@@ -100,18 +100,21 @@ app.get(
     const query = request.query;
     const limit = query.limit === undefined ? 50 : Number(query.limit);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    const { rows } = await pool.query(sql.list, [
+    const parameters = [
       tenant,
       query.type ?? null,
       query.provider ?? null,
       query.status ?? null,
       query.health ?? null,
-      query.tag ?? null,
       query.q ?? null,
       after?.name ?? null,
       after?.id ?? null,
       limit + 1,
-    ]);
+    ];
+    const { rows } =
+      query.tag === undefined
+        ? await pool.query(sql.list, parameters)
+        : await pool.query(sql.listTagged, [...parameters, query.tag]);
     const hasMore = rows.length > limit;
     const items = (hasMore ? rows.slice(0, limit) : rows).map(toIntegration);
     const last = items.at(-1);

@@ -271,35 +271,35 @@ function summarize(latencies) {
 }
 
 /**
- * The list statement's parameters, in the order SqlIntegrationRepository.list binds them, so that
- * EXPLAIN runs the very statement the service sends (lib/baseline-statements.int-spec.ts in the
- * API benchmark checks that the statement is the repository's).
+ * The list statement and its parameters, as SqlIntegrationRepository.list chooses and binds them,
+ * so that EXPLAIN runs the very statement the service sends (lib/baseline-statements.int-spec.ts
+ * in the API benchmark checks that the statements are the repository's).
  */
-function listParameters(query) {
-  return [
+function listStatement(statements, query) {
+  const parameters = [
     BIG_TENANT,
     query.type ?? null,
     query.provider ?? null,
     query.status ?? null,
     query.health ?? null,
-    query.tag ?? null,
     query.q ?? null,
     null,
     null,
     PAGE_LIMIT + 1,
   ];
+  return query.tag === undefined
+    ? { text: statements.list, parameters }
+    : { text: statements.listTagged, parameters: [...parameters, query.tag] };
 }
 
 async function explainCases(options, schema) {
-  const { list } = baselineStatements(schema);
+  const statements = baselineStatements(schema);
   return withClient(options.databaseUrl, async (client) => {
     const plans = [];
     for (const testCase of LISTING_CASES) {
       if (testCase.page !== undefined) continue;
-      const { rows } = await client.query(
-        `EXPLAIN (ANALYZE, BUFFERS) ${list}`,
-        listParameters(testCase.query),
-      );
+      const { text, parameters } = listStatement(statements, testCase.query);
+      const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, parameters);
       plans.push({ case: testCase.name, plan: rows.map((row) => row['QUERY PLAN']).join('\n') });
     }
     return plans;

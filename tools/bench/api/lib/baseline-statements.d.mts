@@ -2,6 +2,7 @@ export interface BaselineStatements {
   readonly insert: string;
   readonly findById: string;
   readonly list: string;
+  readonly listTagged: string;
   readonly appendEvent: string;
   readonly recordAudit: string;
 }

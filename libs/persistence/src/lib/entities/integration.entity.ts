@@ -15,8 +15,15 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 // migration owns it.
 @Index('ix_integrations_listing', { synchronize: false })
 @Index('ix_integrations_next_check_at', ['nextCheckAt'], { where: '"deleted_at" IS NULL' })
-// A GIN index (the tag filter is `tags @> ARRAY[$tag]`), which TypeORM cannot declare: the migration owns it.
-@Index('ix_integrations_tags', { synchronize: false })
+// The listing-indexes migration's: a partial index per filter with columns in an order TypeORM
+// does not read back (see above), and a trigram GIN index, which TypeORM cannot declare. Tags are
+// listed through integration_tags, a table of the migration's that no entity maps (TypeORM leaves
+// tables it does not know alone).
+@Index('ix_integrations_type', { synchronize: false })
+@Index('ix_integrations_provider', { synchronize: false })
+@Index('ix_integrations_status', { synchronize: false })
+@Index('ix_integrations_health', { synchronize: false })
+@Index('ix_integrations_name_trgm', { synchronize: false })
 @Check('ck_integrations_status', `"status" IN ('pending', 'active', 'failed', 'disabled')`)
 @Check('ck_integrations_health', `"health" IN ('unknown', 'healthy', 'degraded', 'unhealthy')`)
 @Check('ck_integrations_version', '"version" >= 1')

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import {
   ConflictError,
   InputError,
@@ -8,6 +9,7 @@ import {
 import type { Integration } from '@stellaops/integrations-core';
 import { CredentialsCodec } from '../credentials-codec';
 import { backendOf } from '../database';
+import { tableNames } from '../sql/sql-identifiers';
 import { describeOnDatabases, useTestDatabase } from '../testing/describe-on-databases';
 import type {
   IntegrationCursor,
@@ -462,6 +464,172 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     await expect(tagged('a', '1:b')).resolves.toHaveLength(1);
     await expect(tagged('a:1:b', '')).resolves.toEqual([]);
     await expect(tagged('a:1', 'x')).resolves.toEqual([]);
+  });
+
+  describe('the tag listing through integration_tags', () => {
+    const NAMES = ['alpha', 'Alpha', 'beta', 'Äpfel', '_under', '10', '9', 'zeta'];
+    const TAGS = ['prod', 'team-a', 'Team-A', 'x y', ' pci '];
+    const tagsArb = fc.subarray(TAGS);
+    const op = fc.oneof(
+      fc.record({
+        kind: fc.constant('insert' as const),
+        other: fc.boolean(),
+        name: fc.constantFrom(...NAMES),
+        suffix: fc.nat(3),
+        tags: tagsArb,
+        registry: fc.boolean(),
+      }),
+      fc.record({
+        kind: fc.constant('update' as const),
+        pick: fc.nat(),
+        name: fc.option(fc.constantFrom(...NAMES), { nil: undefined }),
+        tags: fc.option(tagsArb, { nil: undefined }),
+      }),
+      fc.record({ kind: fc.constant('softDelete' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('restore' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('recordHealth' as const), pick: fc.nat(), ok: fc.boolean() }),
+    );
+
+    /** integration_tags as the triggers must keep it: every live row's tags, nothing else. */
+    async function expectTagsInSync(): Promise<void> {
+      const query = (sql: string) => backendOf(current().db).dataSource.query(sql);
+      const { integrations, integrationTags } = tableNames(current().schema);
+      const kept = (await query(
+        `SELECT "tenant_id", "tag", "name", "integration_id"::text AS "id" FROM ${integrationTags}
+          ORDER BY 1, 2, 3, 4`,
+      )) as unknown[];
+      const live = (await query(
+        `SELECT DISTINCT "tenant_id", u."tag", "name", "id"::text AS "id" FROM ${integrations},
+          unnest("tags") AS u("tag") WHERE "deleted_at" IS NULL AND u."tag" IS NOT NULL ORDER BY 1, 2, 3, 4`,
+      )) as unknown[];
+      expect(kept).toEqual(live);
+    }
+
+    it('pages a tag exactly as the unfiltered listing filtered in memory, after any writes', async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 25 }), async (ops) => {
+          run++;
+          const mine = `run-${run}`;
+          const theirs = `run-${run}-other`;
+          const model = new Map<string, Integration>();
+          const pickFrom = (pick: number): Integration | undefined =>
+            [...model.values()][pick % Math.max(model.size, 1)];
+          for (const step of ops) {
+            try {
+              if (step.kind === 'insert') {
+                const inserted = await repo().insert(
+                  record({
+                    tenantId: step.other ? theirs : mine,
+                    name: `${step.name}-${step.suffix}`,
+                    tags: step.tags,
+                    ...(step.registry ? { type: 'registry', provider: 'harbor' } : {}),
+                  }),
+                );
+                model.set(inserted.id, inserted);
+                continue;
+              }
+              const target = pickFrom(step.pick);
+              if (target === undefined) continue;
+              const deleted = (await repo().findById(target.tenantId, target.id)) === null;
+              if (step.kind === 'update' && !deleted) {
+                const patch = {
+                  updatedBy: 'bob',
+                  ...(step.name === undefined ? {} : { name: `${step.name}-0` }),
+                  ...(step.tags === undefined ? {} : { tags: step.tags }),
+                };
+                model.set(target.id, await repo().update(target.tenantId, target.id, patch));
+              } else if (step.kind === 'softDelete' && !deleted) {
+                await repo().softDelete(target.tenantId, target.id, 'bob');
+              } else if (step.kind === 'restore' && deleted) {
+                // The repository never restores; the trigger must follow whatever writes the row.
+                await backendOf(current().db).dataSource.query(
+                  `UPDATE ${tableNames(current().schema).integrations} SET "deleted_at" = NULL
+                    WHERE "id" = $1`,
+                  [target.id],
+                );
+              } else if (step.kind === 'recordHealth' && !deleted) {
+                const recorded = await repo().recordHealth(target.tenantId, target.id, {
+                  status: step.ok ? 'healthy' : 'unhealthy',
+                  message: 'checked',
+                  checkedAt: new Date().toISOString(),
+                  success: step.ok,
+                  integrationStatus: step.ok ? 'active' : 'failed',
+                });
+                if (recorded !== null) model.set(target.id, recorded.integration);
+              }
+            } catch (error) {
+              // Two live registrations of a tenant with one name: refused, nothing written.
+              if (
+                !(error instanceof ConflictError) &&
+                !/uq_integrations_tenant_name/.test(String(error))
+              ) {
+                throw error;
+              }
+            }
+            await expectTagsInSync();
+          }
+          const all = await listAll({ tenantId: mine, limit: 1000 });
+          for (const tag of ['prod', 'team-a', 'Team-A', 'x y', 'pci', ' pci ', 'absent']) {
+            const wanted = all.filter((item) => item.tags.includes(tag)).map((item) => item.id);
+            const tagged = await listAll({ tenantId: mine, tag, limit: 2 });
+            expect(tagged.map((item) => item.id)).toEqual(wanted);
+            const registries = await listAll({ tenantId: mine, tag, type: 'registry', limit: 1 });
+            expect(registries.map((item) => item.id)).toEqual(
+              all
+                .filter((item) => item.tags.includes(tag) && item.type === 'registry')
+                .map((item) => item.id),
+            );
+            const searched = await listAll({ tenantId: mine, tag, q: 'A', limit: 3 });
+            expect(searched.map((item) => item.id)).toEqual(
+              all
+                .filter((item) => item.tags.includes(tag) && item.name.toLowerCase().includes('a'))
+                .map((item) => item.id),
+            );
+          }
+          // The in-memory side of the comparison is itself right: live rows, in byte order.
+          const live = await Promise.all(
+            [...model.values()]
+              .filter((item) => item.tenantId === mine)
+              .map((item) => repo().findById(mine, item.id)),
+          );
+          expect(all.map((item) => item.id)).toEqual(
+            live
+              .filter((item): item is Integration => item !== null)
+              .sort(byteOrder)
+              .map((item) => item.id),
+          );
+        }),
+        { numRuns: target.kind === 'postgres' ? 40 : 15 },
+      );
+    }, 240_000);
+
+    it('keeps integration_tags through a bulk insert, a delete and a truncate', async () => {
+      const query = (sql: string, parameters?: unknown[]) =>
+        backendOf(current().db).dataSource.query(sql, parameters);
+      const { integrations } = tableNames(current().schema);
+      await query(
+        `INSERT INTO ${integrations} ("tenant_id", "name", "type", "provider", "endpoint",
+            "health_check_interval_seconds", "tags", "created_by", "updated_by")
+          SELECT 'bulk', 'bulk-' || i, 'scm', 'gitlab', 'https://gitlab.invalid', 300,
+            ARRAY['even-' || (i % 2 = 0)::text, 'all', 'all', NULL], 'seed', 'seed'
+          FROM generate_series(1, 500) AS i`,
+      );
+      await expectTagsInSync();
+      const evens = await listAll({ tenantId: 'bulk', tag: 'even-true', limit: 40 });
+      expect(evens).toHaveLength(250);
+      expect(evens.map((item) => item.name)).toEqual(
+        Array.from({ length: 250 }, (_, i) => `bulk-${2 * (i + 1)}`).sort(),
+      );
+      await query(`DELETE FROM ${integrations} WHERE "name" LIKE 'bulk-1%'`);
+      await expectTagsInSync();
+      await query(`TRUNCATE ${integrations} CASCADE`);
+      await expectTagsInSync();
+      await expect(repo().list({ tenantId: 'bulk', tag: 'all', limit: 5 })).resolves.toEqual({
+        items: [],
+        next: null,
+      });
+    });
   });
 
   it('refuses a malformed cursor and a limit below one', async () => {

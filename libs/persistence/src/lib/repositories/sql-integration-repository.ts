@@ -89,11 +89,27 @@ export interface IntegrationStatements {
   readonly insert: string;
   readonly findById: string;
   readonly list: string;
+  readonly listTagged: string;
   readonly update: string;
   readonly versionOf: string;
   readonly softDelete: string;
   readonly recordHealth: string;
   readonly count: string;
+}
+
+/**
+ * The listing's filters on a row ($2 type, $3 provider, $4 status, $5 health, $6 search). The
+ * search is a substring match: LIKE's wildcards and escape character in it are escaped. Both
+ * sides of the name comparisons use byte order ("C"), the column's own collation, so lower()
+ * folds ASCII letters only.
+ */
+function listFilters(alias: '' | 'i.'): string {
+  return `($2::text IS NULL OR ${alias}"type" = $2::text)
+        AND ($3::text IS NULL OR ${alias}"provider" = $3::text)
+        AND ($4::text IS NULL OR ${alias}"status" = $4::text)
+        AND ($5::text IS NULL OR ${alias}"health" = $5::text)
+        AND ($6::text IS NULL OR lower(${alias}"name") LIKE '%' || replace(replace(replace(
+          lower($6::text COLLATE "C"), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')`;
 }
 
 export function buildIntegrationStatements(tables: TableNames): IntegrationStatements {
@@ -107,26 +123,26 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::text[], $12, $12, now())
       RETURNING ${columns()}`,
     findById: `SELECT ${columns()} FROM ${t} WHERE ${live}`,
-    // One statement for every combination of filters: with unnamed statements each execution
-    // is planned with its parameters, so the `$n IS NULL` branches fold away, and the tag key and
-    // the search pattern fold to constants the indexes can use (see the listing-indexes
-    // migration): a tag is matched in tenant_tags, where it is qualified with its tenant. The
-    // search is a substring match: LIKE's wildcards and escape character in it are escaped. Both
-    // sides of the name comparisons use byte order ("C"), the column's own collation, so lower()
-    // folds ASCII letters only.
+    // One statement for every combination of filters but the tag: with unnamed statements each
+    // execution is planned with its parameters, so the `$n IS NULL` branches fold away, and the
+    // search pattern folds to a constant the trigram index can use (see the listing-indexes
+    // migration).
     list: `SELECT ${columns()} FROM ${t}
-      WHERE "tenant_id" = $1 AND "deleted_at" IS NULL
-        AND ($2::text IS NULL OR "type" = $2::text)
-        AND ($3::text IS NULL OR "provider" = $3::text)
-        AND ($4::text IS NULL OR "status" = $4::text)
-        AND ($5::text IS NULL OR "health" = $5::text)
-        AND ($6::text IS NULL
-          OR "tenant_tags" @> ARRAY[${tables.schema}."integration_tenant_tag"($1, $6::text)])
-        AND ($7::text IS NULL OR lower("name") LIKE '%' || replace(replace(replace(
-          lower($7::text COLLATE "C"), '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')
-        AND ($8::text IS NULL OR ("name", "id") > ($8::text COLLATE "C", $9::uuid))
+      WHERE "tenant_id" = $1 AND "deleted_at" IS NULL AND ${listFilters('')}
+        AND ($7::text IS NULL OR ("name", "id") > ($7::text COLLATE "C", $8::uuid))
       ORDER BY "name", "id"
-      LIMIT $10`,
+      LIMIT $9`,
+    // With a tag ($10), the tag's entries in integration_tags are walked in listing order after
+    // the cursor, and the other filters checked on each one's row: a page costs its rows, however
+    // rare the tag. integration_tags holds live rows only; the row's own tenant and deletion are
+    // checked again all the same, since they are what the listing promises.
+    listTagged: `SELECT ${columns('i')} FROM ${tables.integrationTags} AS s
+        JOIN ${t} AS i ON i."id" = s."integration_id"
+      WHERE s."tenant_id" = $1 AND s."tag" = $10::text
+        AND ($7::text IS NULL OR (s."name", s."integration_id") > ($7::text COLLATE "C", $8::uuid))
+        AND i."tenant_id" = $1 AND i."deleted_at" IS NULL AND ${listFilters('i.')}
+      ORDER BY s."name", s."integration_id"
+      LIMIT $9`,
     // Conditional on the version in the same statement: of N concurrent updates at one version,
     // exactly one matches; the others re-check the row after it commits and match nothing.
     update: `UPDATE ${t} SET
@@ -232,18 +248,21 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         { path: '/cursor', message: 'is not a cursor this listing returned' },
       ]);
     }
-    const rows = await this.db.rows<IntegrationRow>(this.sql.list, [
+    const parameters = [
       query.tenantId,
       query.type ?? null,
       query.provider ?? null,
       query.status ?? null,
       query.health ?? null,
-      query.tag ?? null,
       query.q === undefined || query.q === '' ? null : query.q,
       after?.name ?? null,
       after?.id ?? null,
       query.limit + 1,
-    ]);
+    ];
+    const rows =
+      query.tag === undefined
+        ? await this.db.rows<IntegrationRow>(this.sql.list, parameters)
+        : await this.db.rows<IntegrationRow>(this.sql.listTagged, [...parameters, query.tag]);
     const hasMore = rows.length > query.limit;
     const items = (hasMore ? rows.slice(0, query.limit) : rows).map((row) =>
       this.toIntegration(row),

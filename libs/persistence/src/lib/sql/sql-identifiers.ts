@@ -21,6 +21,8 @@ export function quoteIdent(identifier: string): string {
 export interface TableNames {
   readonly schema: string;
   readonly integrations: string;
+  /** Each live registration's tags, one row a tag, in listing order (kept by triggers). */
+  readonly integrationTags: string;
   readonly healthHistory: string;
   readonly eventOutbox: string;
   readonly auditLog: string;
@@ -28,6 +30,7 @@ export interface TableNames {
 
 export const TABLES = {
   integrations: 'integrations',
+  integrationTags: 'integration_tags',
   healthHistory: 'health_history',
   eventOutbox: 'event_outbox',
   auditLog: 'audit_log',
@@ -40,6 +43,7 @@ export function tableNames(schema: string): TableNames {
   return {
     schema: quoteIdent(schema),
     integrations: qualify(TABLES.integrations),
+    integrationTags: qualify(TABLES.integrationTags),
     healthHistory: qualify(TABLES.healthHistory),
     eventOutbox: qualify(TABLES.eventOutbox),
     auditLog: qualify(TABLES.auditLog),
