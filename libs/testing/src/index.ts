@@ -16,6 +16,7 @@ export * from './lib/servers/with-unresolvable-names';
 export * from './lib/conformance/conformance-options';
 export type { ConformanceCheckResult } from './lib/conformance/conformance-check-result';
 export * from './lib/conformance/conformance-failure.error';
+export { HostBypassError } from './lib/conformance/host-bypass-trap';
 // From the plugin host, so that a plugin's own tests compile its schema and check its results as the
 // service does.
 export {

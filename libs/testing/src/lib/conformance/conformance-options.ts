@@ -17,7 +17,11 @@ export interface ConfigFactoryInput {
   readonly endpoint: string;
   /** The canary (or your `secrets`) in every credential slot; searched for in results and logs. */
   readonly secrets: SecretAccessor;
-  /** A fresh host per call: capturing logger, real clock, `fetch`, the kit's timeout. */
+  /**
+   * A fresh host per call: capturing logger, real clock, `fetch`, agents of its own, the kit's
+   * timeout. A host you build instead counts as the host too: its `fetch` and agents pass the
+   * through-the-host check.
+   */
   readonly host: PluginHost;
   /** `options.settings`, merged with the case's settings. */
   readonly settings: Readonly<Record<string, unknown>>;

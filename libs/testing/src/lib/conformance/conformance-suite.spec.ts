@@ -1,3 +1,7 @@
+import dns from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import type {
   CheckResult,
   IntegrationConfig,
@@ -10,6 +14,7 @@ import {
   guardCheck,
   systemClock,
 } from '@stellaops/integrations-plugin-abstractions';
+import { startTcpServer } from '../servers/start-tcp-server';
 import { respondJson } from '../servers/test-server';
 import type { ConformanceCheckResult } from './conformance-check-result';
 import type { ConformanceOptions } from './conformance-options';
@@ -173,6 +178,86 @@ class UnstablePlugin extends SamplePingPlugin {
     super();
     let reads = 0;
     Object.defineProperty(this, 'type', { get: () => `ci-${++reads}` });
+  }
+}
+
+/** Goes around its host in one way, inside guardCheck, so that it still answers a result. */
+class BypassingPlugin extends SamplePingPlugin {
+  constructor(private readonly bypass: (endpoint: URL) => Promise<unknown>) {
+    super();
+  }
+
+  protected override ping(config: IntegrationConfig, signal: AbortSignal): Promise<CheckResult> {
+    return guardCheck(config.host, signal, async (_inner, check) => {
+      await this.bypass(new URL(config.endpoint));
+      return check.healthy('reached it');
+    });
+  }
+}
+
+/** Resolves when the request gets an answer, rejects when it fails or throws. */
+function sent(start: () => http.ClientRequest): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = start();
+    request.on('response', (response) => response.resume().on('end', resolve));
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+const bypasses: Array<[string, (endpoint: URL) => Promise<unknown>, RegExp]> = [
+  [
+    'the global fetch',
+    (endpoint) => globalThis.fetch(endpoint),
+    /^the plugin called the global fetch for http:\/\/127\.0\.0\.1:\d+\/: use host\.fetch$/,
+  ],
+  [
+    'https.request without an agent',
+    (endpoint) => sent(() => https.request(`https://${endpoint.host}/v2/`)),
+    /^the plugin called https\.request for https:\/\/127\.0\.0\.1:\d+\/v2\/ without one of the host's agents: pass agent: host\.agents\.https, or use host\.fetch$/,
+  ],
+  [
+    'net.connect',
+    (endpoint) =>
+      new Promise((resolve, reject) =>
+        net
+          .connect(Number(endpoint.port), endpoint.hostname, () => resolve(undefined))
+          .on('error', reject),
+      ),
+    /^the plugin called net\.connect to 127\.0\.0\.1:\d+: connect through host\.fetch or host\.agents$/,
+  ],
+  [
+    'dns.lookup',
+    (endpoint) =>
+      new Promise((resolve, reject) =>
+        dns.lookup(endpoint.hostname, (error, address) =>
+          error === null ? resolve(address) : reject(error),
+        ),
+      ),
+    /^the plugin called dns\.lookup for 127\.0\.0\.1: the host resolves names itself when it connects/,
+  ],
+];
+
+/** An SDK-style client on the host's agent: what a plugin around an AWS or Azure SDK does. */
+class AgentPlugin extends SamplePingPlugin {
+  protected override ping(config: IntegrationConfig, signal: AbortSignal): Promise<CheckResult> {
+    return guardCheck(config.host, signal, async (inner, check) => {
+      const status = await new Promise<number>((resolve, reject) => {
+        const request = http.request(config.endpoint, {
+          agent: config.host.agents.http,
+          signal: inner,
+        });
+        request.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        request.on('error', reject);
+        request.end();
+      });
+      if (status >= 400)
+        throw new ProviderError(`HTTP ${status}`, { phase: 'api', isTransient: false });
+      return check.healthy('the provider answered');
+    });
   }
 }
 
@@ -471,6 +556,114 @@ describe('runConformanceChecks', () => {
     expect(
       verdicts.some((candidate) => candidate.check.startsWith('testConnection › failure case')),
     ).toBe(false);
+  }, 30_000);
+
+  describe.each(bypasses)('a plugin that uses %s', (_name, bypass, reason) => {
+    it('fails the through-the-host check of every call, naming the call, and connects nowhere', async () => {
+      const recorder = await startTcpServer((socket) => socket.destroy());
+      const originals = [globalThis.fetch, https.request, net.connect, dns.lookup];
+      let verdicts: ConformanceCheckResult[];
+      try {
+        verdicts = await runConformanceChecks(new BypassingPlugin(bypass), {
+          ...fast,
+          scenarios: ['http-401'],
+          // Every call, the aborted ones included, is pointed at the recorder.
+          makeConfig: ({ defaults }) => ({ ...defaults, endpoint: recorder.url }),
+        });
+      } finally {
+        await recorder.close();
+      }
+
+      const throughHost = verdicts.filter((candidate) =>
+        candidate.check.endsWith(' › makes its network calls through the host'),
+      );
+      // guardCheck answers a call whose signal has already fired without running its body.
+      const ran = throughHost.filter(
+        (candidate) => !candidate.check.includes('its signal has fired before the call'),
+      );
+      expect(ran).toHaveLength(4);
+      for (const candidate of ran)
+        expect(candidate).toMatchObject({ passed: false, reason: expect.stringMatching(reason) });
+      expect(throughHost.filter((candidate) => !ran.includes(candidate))).toEqual([
+        expect.objectContaining({ passed: true }),
+        expect.objectContaining({ passed: true }),
+      ]);
+      expect(recorder.connectionCount).toBe(0);
+      expect([globalThis.fetch, https.request, net.connect, dns.lookup]).toEqual(originals);
+    }, 30_000);
+  });
+
+  it('restores the originals after a plugin that goes around the host and then hangs or throws', async () => {
+    const originals = [globalThis.fetch, http.request, net.connect, dns.lookup];
+    const hanging = new BypassingPlugin(async (endpoint) => {
+      await globalThis.fetch(endpoint).catch(() => undefined);
+      return new Promise(() => undefined);
+    });
+    const throwing = new SamplePingPlugin();
+    Object.defineProperty(throwing, 'ping', {
+      value: (config: IntegrationConfig) => sent(() => http.request(config.endpoint)),
+    });
+    const verdicts = [
+      ...(await runConformanceChecks(hanging, { ...fast, scenarios: ['http-500'] })),
+      ...(await runConformanceChecks(throwing, { ...fast, scenarios: ['http-500'] })),
+    ];
+
+    expect([globalThis.fetch, http.request, net.connect, dns.lookup]).toEqual(originals);
+    expect(
+      verdicts.filter(
+        (candidate) =>
+          candidate.check ===
+          'testConnection › HTTP 500 (server error) › makes its network calls through the host',
+      ),
+    ).toEqual([
+      expect.objectContaining({ passed: false, reason: expect.stringMatching(/global fetch/) }),
+      expect.objectContaining({
+        passed: false,
+        reason: expect.stringMatching(/^the plugin called http\.request/),
+      }),
+    ]);
+  }, 30_000);
+
+  it('fails an isAvailable that goes around the host, and connects nowhere', async () => {
+    const recorder = await startTcpServer((socket) => socket.destroy());
+    const plugin = new SamplePingPlugin();
+    Object.defineProperty(plugin, 'isAvailable', {
+      value: () =>
+        globalThis.fetch(`${recorder.url}/status`).then(
+          () => true,
+          () => false,
+        ),
+    });
+    try {
+      const verdicts = await runConformanceChecks(plugin, { ...fast, scenarios: [] });
+      expect(
+        verdict(
+          verdicts,
+          'plugin › availability › isAvailable makes its network calls through the host',
+        ),
+      ).toMatchObject({
+        passed: false,
+        reason: expect.stringMatching(
+          /^the plugin called the global fetch for http:\/\/127\.0\.0\.1:\d+\/status: use host\.fetch$/,
+        ),
+      });
+      expect(recorder.connectionCount).toBe(0);
+    } finally {
+      await recorder.close();
+    }
+  }, 30_000);
+
+  it("passes a plugin whose SDK-style client uses the host's agent", async () => {
+    const verdicts = await runConformanceChecks(new AgentPlugin(), {
+      ...fast,
+      scenarios: ['connection-refused', 'http-401', 'http-500'],
+    });
+
+    const throughHost = verdicts.filter((candidate) =>
+      candidate.check.endsWith('makes its network calls through the host'),
+    );
+    expect(throughHost.length).toBeGreaterThan(6);
+    expect(throughHost.filter((candidate) => !candidate.passed)).toEqual([]);
   }, 30_000);
 
   it('reports a makeConfig that throws as a failed check', async () => {

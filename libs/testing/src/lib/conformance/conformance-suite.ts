@@ -3,6 +3,7 @@ import type {
   CheckResult,
   IntegrationConfig,
   IntegrationConnectorPlugin,
+  PluginHost,
 } from '@stellaops/integrations-plugin-abstractions';
 import { systemClock } from '@stellaops/integrations-plugin-abstractions';
 import { validateCheckResult } from '@stellaops/integrations-plugin-host';
@@ -28,6 +29,8 @@ import type {
 } from './conformance-options';
 import type { Expectation } from './expectation';
 import { expectations } from './expectation';
+import { asHostFunction, HostBypassTrap, isHostFunction } from './host-bypass-trap';
+import { kitAgents } from './kit-agents';
 import { manifestChecks } from './manifest-checks';
 import { networkExpectations } from './network-expectations';
 import type { CallObservation } from './observe-call';
@@ -74,10 +77,14 @@ interface PreparedCall {
   readonly config: IntegrationConfig;
   readonly logger: CapturingLogger;
   readonly secrets: readonly string[];
+  /** Closes what the kit's host keeps open. */
+  release(): void;
 }
 
 interface CallRecord extends PreparedCall {
   readonly observation: CallObservation;
+  /** What the plugin called around its host, as `HostBypassTrap.bypasses`. */
+  readonly bypasses: readonly string[];
 }
 
 type OutcomeCase = FailureCase | SuccessCase;
@@ -180,8 +187,11 @@ export class ConformanceSuite {
 
   private defineCases(): CaseDefinition[] {
     const definitions: CaseDefinition[] = manifestChecks(this.plugin, {
-      kitSettings: async () =>
-        (await this.prepare(this.specFor('testConnection', 'ok'))).config.settings,
+      kitSettings: async () => {
+        const prepared = await this.prepare(this.specFor('testConnection', 'ok'));
+        prepared.release();
+        return prepared.config.settings;
+      },
       timeoutMs: this.timeoutMs,
     }).map((group) => ({
       id: `plugin:${group.title}`,
@@ -322,14 +332,17 @@ export class ConformanceSuite {
     const accessor = new InMemorySecretAccessor(values, { failing });
     const logger = new CapturingLogger();
     // The dns-failure scenario's lookup fails inside the host, so no scenario leaves the machine.
-    const fetch = withUnresolvableNames(
-      this.options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    // What the host's fetch does is the host's: the bypass trap lets it through.
+    const fetch = asHostFunction(
+      withUnresolvableNames(this.options.fetch ?? ((input, init) => globalThis.fetch(input, init))),
     );
+    const agents = kitAgents();
     const hostOverrides: PluginHostOverrides<typeof systemClock> = {
       logger,
       clock: systemClock,
       timeoutMs: spec.timeoutMs,
       fetch,
+      agents,
     };
     const host = aPluginHost(hostOverrides);
     const defaults = anIntegrationConfig({
@@ -354,25 +367,35 @@ export class ConformanceSuite {
       (secret, index, all) =>
         secret.length >= MIN_SEARCHED_SECRET_LENGTH && all.indexOf(secret) === index,
     );
-    return { config, logger, secrets };
+    return { config, logger, secrets, release: () => agents.destroy() };
   }
 
   private async call(spec: CallSpec): Promise<CallRecord> {
     const prepared = await this.prepare(spec);
+    const config = withHostFetch(prepared.config);
     const controller = new AbortController();
     if (spec.preAborted === true) controller.abort();
-    const observation = await observeCall(
-      () =>
-        spec.operation === 'testConnection'
-          ? this.plugin.testConnection(prepared.config, controller.signal)
-          : this.plugin.checkHealth(prepared.config, controller.signal),
-      {
-        controller,
-        deadlineMs: spec.deadlineMs,
-        ...(spec.abortAfterMs === undefined ? {} : { abortAfterMs: spec.abortAfterMs }),
-      },
-    );
-    return { ...prepared, observation };
+    // Closed however the call ends, a plugin that hangs past the deadline included.
+    const trap = HostBypassTrap.open((config.host as PluginHost | undefined)?.agents);
+    try {
+      const observation = await observeCall(
+        () =>
+          trap.run(() =>
+            spec.operation === 'testConnection'
+              ? this.plugin.testConnection(config, controller.signal)
+              : this.plugin.checkHealth(config, controller.signal),
+          ),
+        {
+          controller,
+          deadlineMs: spec.deadlineMs,
+          ...(spec.abortAfterMs === undefined ? {} : { abortAfterMs: spec.abortAfterMs }),
+        },
+      );
+      return { ...prepared, observation, bypasses: trap.bypasses };
+    } finally {
+      trap.close();
+      prepared.release();
+    }
   }
 
   private async judgeCall(
@@ -410,6 +433,13 @@ export class ConformanceSuite {
       problems.length === 0
         ? passed(wellFormed)
         : failed(wellFormed, redact(problems.join('; '), secrets)),
+    );
+
+    const throughHost = 'makes its network calls through the host';
+    verdicts.push(
+      record.bypasses.length === 0
+        ? passed(throughHost)
+        : failed(throughHost, redact(record.bypasses.join('; '), secrets)),
     );
 
     const inspectable = typeof value === 'object' && value !== null;
@@ -483,6 +513,16 @@ export class ConformanceSuite {
           settled ? `settled after ${elapsed} ms` : `still pending after ${elapsed} ms`,
         );
   }
+}
+
+/**
+ * The config with a host whose `fetch` the bypass trap knows as the host's: a host that
+ * `makeConfig` built itself has a `fetch` the kit did not wrap.
+ */
+function withHostFetch(config: IntegrationConfig): IntegrationConfig {
+  const host = config.host as PluginHost | undefined;
+  if (typeof host?.fetch !== 'function' || isHostFunction(host.fetch)) return config;
+  return { ...config, host: { ...host, fetch: asHostFunction(host.fetch) } };
 }
 
 function isFailureCase(outcome: OutcomeCase, options: ConformanceOptions): boolean {

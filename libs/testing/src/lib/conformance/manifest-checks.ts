@@ -11,6 +11,8 @@ import {
 import { aPluginHost } from '../fixtures/a-plugin-host';
 import type { ConformanceCheckResult } from './conformance-check-result';
 import { checkThat } from './conformance-check-result';
+import { asHostFunction, HostBypassTrap } from './host-bypass-trap';
+import { kitAgents } from './kit-agents';
 
 export interface ManifestCheckGroup {
   readonly title: string;
@@ -109,19 +111,36 @@ export function manifestChecks(
     },
     {
       title: 'availability',
-      run: async () => [
-        await checkThat('isAvailable answers a boolean', async () => {
-          let timer: NodeJS.Timeout | undefined;
-          const answer: unknown = await Promise.race([
-            Promise.resolve(plugin.isAvailable(aPluginHost({ timeoutMs: context.timeoutMs }))),
-            new Promise<typeof NO_ANSWER>((resolve) => {
-              timer = setTimeout(() => resolve(NO_ANSWER), context.timeoutMs);
-            }),
-          ]).finally(() => clearTimeout(timer));
-          if (answer === NO_ANSWER) return `no answer within ${context.timeoutMs} ms`;
-          return typeof answer === 'boolean' ? undefined : `answered ${typeof answer}`;
-        }),
-      ],
+      run: async () => {
+        const agents = kitAgents();
+        const host = aPluginHost({
+          timeoutMs: context.timeoutMs,
+          fetch: asHostFunction((input, init) => globalThis.fetch(input, init)),
+          agents,
+        });
+        const trap = HostBypassTrap.open(agents);
+        try {
+          const answers = await checkThat('isAvailable answers a boolean', async () => {
+            let timer: NodeJS.Timeout | undefined;
+            const answer: unknown = await Promise.race([
+              trap.run(() => Promise.resolve(plugin.isAvailable(host))),
+              new Promise<typeof NO_ANSWER>((resolve) => {
+                timer = setTimeout(() => resolve(NO_ANSWER), context.timeoutMs);
+              }),
+            ]).finally(() => clearTimeout(timer));
+            if (answer === NO_ANSWER) return `no answer within ${context.timeoutMs} ms`;
+            return typeof answer === 'boolean' ? undefined : `answered ${typeof answer}`;
+          });
+          const throughHost = await checkThat(
+            'isAvailable makes its network calls through the host',
+            () => (trap.bypasses.length === 0 ? undefined : trap.bypasses.join('; ')),
+          );
+          return [answers, throughHost];
+        } finally {
+          trap.close();
+          agents.destroy();
+        }
+      },
     },
   ];
 }
