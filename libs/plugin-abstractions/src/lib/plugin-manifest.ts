@@ -1,6 +1,9 @@
 import type { Capability } from './vocabulary';
 
-/** A JSON Schema document (draft 2020-12 or draft-07), kept structural so any schema fits. */
+/**
+ * A JSON Schema document: draft-07, 2019-09 or 2020-12 (the default when `$schema` is absent),
+ * kept structural so any schema fits.
+ */
 export interface JsonSchema {
   readonly $schema?: string;
   readonly type?: string | readonly string[];
