@@ -293,9 +293,13 @@ function listStatement(statements, query) {
     null,
     PAGE_LIMIT + 1,
   ];
-  return query.tag === undefined
-    ? { text: statements.list, parameters }
-    : { text: statements.listTagged, parameters: [...parameters, query.tag] };
+  // The repository's choice: the tag's own walk alone, a semi-join with other filters.
+  if (query.tag === undefined) return { text: statements.list, parameters };
+  const alone = parameters.slice(1, 6).every((value) => value === null);
+  return {
+    text: alone ? statements.listTagged : statements.listTaggedFiltered,
+    parameters: [...parameters, query.tag],
+  };
 }
 
 async function explainCases(options, schema) {

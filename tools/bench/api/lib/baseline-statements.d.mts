@@ -3,6 +3,7 @@ export interface BaselineStatements {
   readonly findById: string;
   readonly list: string;
   readonly listTagged: string;
+  readonly listTaggedFiltered: string;
   readonly appendEvent: string;
   readonly recordAudit: string;
 }

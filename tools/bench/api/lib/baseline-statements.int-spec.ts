@@ -61,17 +61,23 @@ describe('baselineStatements', () => {
     await test.db.integrations.findById(tenantId, integration.id);
     await test.db.integrations.list({ tenantId, limit: 100 });
     await test.db.integrations.list({ tenantId, tag: 'bench', limit: 100 });
+    await test.db.integrations.list({ tenantId, tag: 'bench', type: 'scm', limit: 100 });
     sent.push(...query.mock.calls.map(([sql]) => normalize(sql)));
     query.mockRestore();
   }, 60_000);
 
   afterAll(() => test?.dispose());
 
-  it.each(['insert', 'findById', 'list', 'listTagged', 'appendEvent', 'recordAudit'] as const)(
-    'has the text the repositories send for %s',
-    (name) => {
-      const statements = baselineStatements(test.schema);
-      expect(sent).toContain(normalize(statements[name]));
-    },
-  );
+  it.each([
+    'insert',
+    'findById',
+    'list',
+    'listTagged',
+    'listTaggedFiltered',
+    'appendEvent',
+    'recordAudit',
+  ] as const)('has the text the repositories send for %s', (name) => {
+    const statements = baselineStatements(test.schema);
+    expect(sent).toContain(normalize(statements[name]));
+  });
 });

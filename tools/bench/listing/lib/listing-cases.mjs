@@ -24,9 +24,10 @@ export const LISTING_CASES = [
   { name: 'q=ledger', query: { q: 'ledger' }, expect: 'some' },
   { name: 'q=LEDGER-Fraud (case)', query: { q: 'LEDGER-Fraud' }, expect: 'some' },
   { name: 'q=0424242 (one row)', query: { q: '0424242' }, expect: 'some' },
-  { name: 'q=a (one letter)', query: { q: 'a' }, expect: 'some' },
+  // Searches take at least 3 characters (the API refuses shorter ones: no trigram to find).
+  { name: 'q=led (three letters)', query: { q: 'led' }, expect: 'some' },
   { name: 'q=zqx (none)', query: { q: 'zqx' }, expect: 'none' },
-  { name: 'q=qz (none, two letters)', query: { q: 'qz' }, expect: 'none' },
+  { name: 'q=qzj (none, three letters)', query: { q: 'qzj' }, expect: 'none' },
   { name: 'q=50%_ (none, LIKE wildcards)', query: { q: '50%_' }, expect: 'none' },
 
   { name: 'type=scm&provider=gitlab', query: { type: 'scm', provider: 'gitlab' }, expect: 'some' },

@@ -90,6 +90,7 @@ export interface IntegrationStatements {
   readonly findById: string;
   readonly list: string;
   readonly listTagged: string;
+  readonly listTaggedFiltered: string;
   readonly update: string;
   readonly versionOf: string;
   readonly softDelete: string;
@@ -142,6 +143,19 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
         AND ($7::text IS NULL OR (s."name", s."integration_id") > ($7::text COLLATE "C", $8::uuid))
         AND i."tenant_id" = $1 AND i."deleted_at" IS NULL AND ${listFilters('i.')}
       ORDER BY s."name", s."integration_id"
+      LIMIT $9`,
+    // A tag with other filters or a search: the tag becomes a semi-join on integration_tags'
+    // primary key, so the planner may start from whichever side is narrower — the other filters'
+    // indexes (a BitmapAnd of selective ones, then a probe per row) or the tag's entries (a rare
+    // tag). Walking the tag's entries alone read every row of a common tag that the other
+    // filters then refused (all six filters: 160 ms at 1,000,000 rows).
+    listTaggedFiltered: `SELECT ${columns()} FROM ${t} AS i
+      WHERE "tenant_id" = $1 AND "deleted_at" IS NULL AND ${listFilters('')}
+        AND ($7::text IS NULL OR ("name", "id") > ($7::text COLLATE "C", $8::uuid))
+        AND EXISTS (SELECT 1 FROM ${tables.integrationTags} AS s
+          WHERE s."tenant_id" = $1 AND s."tag" = $10::text
+            AND s."name" = i."name" AND s."integration_id" = i."id")
+      ORDER BY "name", "id"
       LIMIT $9`,
     // Conditional on the version in the same statement: of N concurrent updates at one version,
     // exactly one matches; the others re-check the row after it commits and match nothing.
@@ -262,7 +276,12 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     const rows =
       query.tag === undefined
         ? await this.db.rows<IntegrationRow>(this.sql.list, parameters)
-        : await this.db.rows<IntegrationRow>(this.sql.listTagged, [...parameters, query.tag]);
+        : await this.db.rows<IntegrationRow>(
+            parameters.slice(1, 6).every((value) => value === null)
+              ? this.sql.listTagged
+              : this.sql.listTaggedFiltered,
+            [...parameters, query.tag],
+          );
     const hasMore = rows.length > query.limit;
     const items = (hasMore ? rows.slice(0, query.limit) : rows).map((row) =>
       this.toIntegration(row),
