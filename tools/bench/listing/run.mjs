@@ -293,11 +293,10 @@ function listStatement(statements, query) {
     null,
     PAGE_LIMIT + 1,
   ];
-  // The repository's choice: the tag's own walk alone, a semi-join with other filters.
+  // The repository's choice: the tag's own walk, or a semi-join when there is a search.
   if (query.tag === undefined) return { text: statements.list, parameters };
-  const alone = parameters.slice(1, 6).every((value) => value === null);
   return {
-    text: alone ? statements.listTagged : statements.listTaggedFiltered,
+    text: query.q === undefined ? statements.listTagged : statements.listTaggedFiltered,
     parameters: [...parameters, query.tag],
   };
 }
