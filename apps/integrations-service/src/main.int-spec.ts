@@ -1,54 +1,12 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-
-/**
- * The built service as an operator runs it (`npm start` runs the same file): no configuration
- * but a data folder. `npm test` builds before jest runs; run `nx build integrations-service`
- * first when running this file alone.
- */
-const mainJs = path.resolve(__dirname, '..', 'dist', 'bundle', 'main.js');
-
-interface Started {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly token: string;
-  readonly output: () => string;
-}
+import type { BuiltService as Started } from './testing/built-service';
+import { BUILT_SERVICE_MAIN as mainJs, exitOf, startBuiltService } from './testing/built-service';
 
 function startService(dataDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env['PATH'] ?? '', DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${output}`)), 30_000);
-    const onData = (): void => {
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(output)?.[1];
-      if (url !== undefined && token !== undefined) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve({ child, url, token, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before it was ready:\n${output}`));
-    });
-  });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.on('exit', (code) => resolve(code));
-  });
+  return startBuiltService({ env: { DATA_DIR: dataDir } });
 }
 
 describe('the built service (npm start)', () => {

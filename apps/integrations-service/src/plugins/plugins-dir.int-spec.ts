@@ -1,10 +1,10 @@
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
 import { compileSettingsSchema, runConformanceChecks } from '@stellaops/integrations-testing';
+import type { BuiltService as Started } from '../testing/built-service';
+import { BUILT_SERVICE_MAIN as mainJs, exitOf, startBuiltService } from '../testing/built-service';
 
 /**
  * The built service with an ESM-only and a CommonJS plugin installed in PLUGINS_DIR, as an
@@ -12,47 +12,10 @@ import { compileSettingsSchema, runConformanceChecks } from '@stellaops/integrat
  * node_modules, their names in its package.json). Run `nx build integrations-service` first when
  * running this file alone.
  */
-const mainJs = path.resolve(__dirname, '..', '..', 'dist', 'bundle', 'main.js');
 const fixtures = path.join(__dirname, 'fixtures', 'plugins-dir');
 
-interface Started {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly token: string;
-  readonly output: () => string;
-}
-
 function startService(env: Record<string, string>): Promise<Started> {
-  const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env['PATH'] ?? '', PORT: '0', LOG_LEVEL: 'info', ...env },
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${output}`)), 30_000);
-    const onData = (): void => {
-      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
-      const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(output)?.[1];
-      if (url !== undefined && token !== undefined) {
-        clearTimeout(timer);
-        child.stdout.off('data', onData);
-        resolve({ child, url, token, output: () => output });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before it was ready:\n${output}`));
-    });
-  });
-}
-
-function exitOf(child: ChildProcessWithoutNullStreams): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.on('exit', () => resolve());
-  });
+  return startBuiltService({ env: { LOG_LEVEL: 'info', ...env } });
 }
 
 function install(pluginsDir: string, fixture: string, name: string): void {
