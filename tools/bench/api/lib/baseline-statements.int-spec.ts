@@ -61,7 +61,7 @@ describe('baselineStatements', () => {
     await test.db.integrations.findById(tenantId, integration.id);
     await test.db.integrations.list({ tenantId, limit: 100 });
     await test.db.integrations.list({ tenantId, tag: 'bench', limit: 100 });
-    await test.db.integrations.list({ tenantId, tag: 'bench', type: 'scm', limit: 100 });
+    await test.db.integrations.list({ tenantId, tag: 'bench', q: 'fir', limit: 100 });
     sent.push(...query.mock.calls.map(([sql]) => normalize(sql)));
     query.mockRestore();
   }, 60_000);

