@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DataDirLock } from '../data-dir-lock';
 import type { DatabaseLogger } from '../database-options';
 import { IN_MEMORY_DATA_DIR } from '../database-options';
+import { clusterLocation } from '../embedded/cluster-location';
 import { EmbeddedPostgres } from '../embedded/embedded-postgres';
 import type { Backend } from './backend';
 import type { PostgresTimeouts } from './open-postgres-backend';
@@ -58,11 +59,8 @@ export async function openEmbeddedBackend(options: EmbeddedBackendOptions): Prom
         { dataDir, legacy: path.join(dataDir, LEGACY_PGLITE_SUBDIR) },
       );
     }
-    server = await EmbeddedPostgres.start({
-      clusterDir: path.join(dataDir, CLUSTER_SUBDIR),
-      socketDir: path.join(dataDir, SOCKET_SUBDIR),
-      logger: options.logger,
-    });
+    const location = clusterLocation(dataDir, CLUSTER_SUBDIR, SOCKET_SUBDIR, options.logger);
+    server = await EmbeddedPostgres.start({ ...location, logger: options.logger });
     const backend = await openPostgresBackend({
       connection: server.connection,
       schema: options.schema,
