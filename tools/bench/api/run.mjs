@@ -1,16 +1,22 @@
 #!/usr/bin/env node
 // The API benchmark: the built service against a bare Fastify + pg server running the same SQL,
 // on real PostgreSQL with 10,000 registrations, plus cold-start time and memory. See README.md.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import * as prettier from 'prettier';
 import { compare, fixed, formatTable, summarizeRounds } from './lib/bench-stats.mjs';
+import {
+  SERVICE_BUNDLE,
+  benchDatabaseUrl,
+  buildService,
+  inMemoryType,
+  serviceEnvironment,
+  withClient,
+} from './lib/bench-setup.mjs';
 import { cpuDelta, cpuSnapshot } from './lib/cpu-usage.mjs';
 import { hs256Token } from './lib/hs256-token.mjs';
 import { freePort, NodeProcess, readMemory, waitForOk } from './lib/node-process.mjs';
@@ -20,14 +26,7 @@ import { summarizeCpuProfile } from './lib/summarize-cpu-profile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const defaultServiceMain = path.join(
-  root,
-  'apps',
-  'integrations-service',
-  'dist',
-  'bundle',
-  'main.js',
-);
+const defaultServiceMain = SERVICE_BUNDLE;
 const baselineMain = path.join(here, 'baseline-server.mjs');
 const profilePreload = path.join(here, 'cpu-profile-preload.cjs');
 
@@ -104,7 +103,7 @@ function parseOptions() {
     serviceEnv[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return {
-    databaseUrl: process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test',
+    databaseUrl: benchDatabaseUrl(),
     duration: number('duration', 'BENCH_DURATION', 10, 1),
     warmup: number('warmup', 'BENCH_WARMUP', 3, 0),
     rounds: Math.round(number('rounds', 'BENCH_ROUNDS', 3, 1)),
@@ -121,13 +120,6 @@ function parseOptions() {
   };
 }
 
-function assertLoopback(databaseUrl) {
-  const host = new URL(databaseUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address (got ${host})`);
-  }
-}
-
 /** Everything the run creates, undone at the end whatever happens. */
 const created = { schemas: new Set(), workDir: undefined };
 
@@ -136,25 +128,15 @@ function workDir() {
   return created.workDir;
 }
 
-async function withAdmin(databaseUrl, body) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function createSchema(databaseUrl, prefix) {
   const schema = `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   created.schemas.add(schema);
-  await withAdmin(databaseUrl, (client) => client.query(`CREATE SCHEMA "${schema}"`));
+  await withClient(databaseUrl, (client) => client.query(`CREATE SCHEMA "${schema}"`));
   return schema;
 }
 
 async function dropSchema(databaseUrl, schema) {
-  await withAdmin(databaseUrl, (client) =>
+  await withClient(databaseUrl, (client) =>
     client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
   );
   created.schemas.delete(schema);
@@ -175,52 +157,16 @@ async function cleanUp(databaseUrl) {
   }
 }
 
-function build() {
-  console.log('building: nx build integrations-service');
-  const started = performance.now();
-  const result = spawnSync(
-    path.join(root, 'node_modules', '.bin', 'nx'),
-    ['build', 'integrations-service', '--outputStyle=static'],
-    {
-      cwd: root,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (result.status !== 0) {
-    throw new Error(`the build failed:\n${result.stdout}${result.stderr}`);
-  }
-  console.log(`built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-}
-
-/**
- * The service's environment is built from scratch (not inherited) so that a developer's
- * DATABASE_URL, NATS_URL or plugin list cannot change what is measured.
- */
-function serviceEnvironment(options, secret, { port, schema, dataDir }) {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    AUTH_JWT_SECRET: secret,
-    LOG_LEVEL: 'warn',
-    PRINT_TOKEN: 'false',
-    DATA_DIR: dataDir,
-    ...options.serviceEnv,
-  };
-  if (schema !== undefined) {
-    env.DATABASE_URL = options.databaseUrl;
-    env.DATABASE_SCHEMA = schema;
-  }
-  return env;
-}
-
 async function startService(options, secret, { schema, dataDir, profileDir }) {
   const port = await freePort();
-  const env = serviceEnvironment(options, secret, { port, schema, dataDir });
+  const env = serviceEnvironment({
+    port,
+    secret,
+    dataDir,
+    databaseUrl: options.databaseUrl,
+    schema,
+    extra: options.serviceEnv,
+  });
   const nodeArgs = [];
   if (profileDir !== undefined) {
     env.BENCH_CPU_PROFILE_DIR = profileDir;
@@ -385,15 +331,6 @@ async function http(url, { method = 'GET', token, body } = {}) {
     json = undefined;
   }
   return { status: response.status, json, text };
-}
-
-async function inMemoryType(service, token) {
-  const { status, json, text } = await http(`${service.url}/api/v1/providers`, { token });
-  if (status !== 200) throw new Error(`GET /api/v1/providers answered ${status}: ${text}`);
-  const providers = Array.isArray(json) ? json : (json?.items ?? []);
-  const inMemory = providers.find((entry) => entry.provider === 'in-memory');
-  if (inMemory === undefined) throw new Error('the service offers no in-memory provider');
-  return inMemory.type;
 }
 
 function draft(type, name) {
@@ -695,7 +632,7 @@ async function benchmark(options, secret) {
     profileDir,
   });
   const token = hs256Token(secret, { sub: 'bench', tenant: TENANT, scope: SCOPES });
-  const type = await inMemoryType(service, token);
+  const type = await inMemoryType(service.url, token);
 
   console.log(
     `seeding ${options.registrations} registrations through POST /api/v1/integrations (${options.connections} at a time)`,
@@ -746,7 +683,7 @@ async function benchmark(options, secret) {
     }
   } else {
     console.log('');
-    await withAdmin(options.databaseUrl, async (admin) => {
+    await withClient(options.databaseUrl, async (admin) => {
       for (const scenario of options.scenarios) {
         result.scenarios.push(
           await compareScenario(scenario, options, { ...context, admin }, targets),
@@ -762,7 +699,7 @@ async function benchmark(options, secret) {
 }
 
 async function postgresVersion(databaseUrl) {
-  return withAdmin(
+  return withClient(
     databaseUrl,
     async (client) => (await client.query('SHOW server_version')).rows[0].server_version,
   );
@@ -789,7 +726,6 @@ async function writeResults(results) {
 
 async function main() {
   const options = parseOptions();
-  assertLoopback(options.databaseUrl);
   let interrupted = false;
   for (const signal of ['SIGINT', 'SIGTERM']) {
     process.once(signal, () => {
@@ -799,7 +735,7 @@ async function main() {
     });
   }
   try {
-    if (!options.skipBuild) build();
+    if (!options.skipBuild) buildService();
     if (!fs.existsSync(options.serviceMain))
       throw new Error(`${options.serviceMain} is missing: build the service first`);
     const secret = randomBytes(32).toString('hex');

@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_BUNDLE } from '../api/lib/bench-setup.mjs';
 import { NodeProcess, freePort, waitForOk } from '../api/lib/node-process.mjs';
 import { treeMemory } from './lib/process-tree.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'bundle', 'main.js');
+const serviceMain = SERVICE_BUNDLE;
 const GOALS = { freshMs: 2500, existingMs: 1200, freshMb: 300, existingMb: 250 };
 
 const { values } = parseArgs({

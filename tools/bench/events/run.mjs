@@ -2,28 +2,27 @@
 // Register throughput across tenants: every registration writes an outbox event in its
 // transaction, so this measures how much writers of different tenants wait for each other.
 // See README.md.
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { formatTable, percentile } from '../api/lib/bench-stats.mjs';
 import { hs256Token } from '../api/lib/hs256-token.mjs';
+import {
+  SERVICE_BUNDLE,
+  benchDatabaseUrl,
+  buildService,
+  inMemoryType,
+  serviceEnvironment,
+  withClient,
+} from '../api/lib/bench-setup.mjs';
 import { freePort, NodeProcess, waitForOk } from '../api/lib/node-process.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const defaultServiceMain = path.join(
-  root,
-  'apps',
-  'integrations-service',
-  'dist',
-  'bundle',
-  'main.js',
-);
+const defaultServiceMain = SERVICE_BUNDLE;
 const resultsDir = path.join(here, 'results');
 
 const HELP = `usage: node tools/bench/events/run.mjs [options]
@@ -69,11 +68,7 @@ function parseOptions() {
     }
     return value;
   };
-  const databaseUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const host = new URL(databaseUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address (got ${host})`);
-  }
+  const databaseUrl = benchDatabaseUrl();
   const clients = integer(values.clients ?? process.env.BENCH_CLIENTS, '--clients', 32, 1);
   const tenants = (values.tenants ?? process.env.BENCH_TENANTS ?? '32,1')
     .split(',')
@@ -95,16 +90,6 @@ function parseOptions() {
 
 const created = { schema: undefined, workDir: undefined };
 
-async function withClient(databaseUrl, body) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function cleanUp(options) {
   await NodeProcess.stopAll();
   if (created.schema !== undefined) {
@@ -117,21 +102,6 @@ async function cleanUp(options) {
   if (created.workDir !== undefined) fs.rmSync(created.workDir, { recursive: true, force: true });
 }
 
-function build() {
-  console.log('building: nx build integrations-service');
-  const result = spawnSync(
-    path.join(root, 'node_modules', '.bin', 'nx'),
-    ['build', 'integrations-service', '--outputStyle=static'],
-    {
-      cwd: root,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (result.status !== 0) throw new Error(`the build failed:\n${result.stdout}${result.stderr}`);
-}
-
 async function startService(options, secret) {
   const schema = `bench_events_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   created.schema = schema;
@@ -139,35 +109,18 @@ async function startService(options, secret) {
   created.workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'stellaops-events-bench-'));
   const port = await freePort();
   const proc = NodeProcess.start(options.serviceMain, {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? os.tmpdir(),
-      NODE_ENV: 'production',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      AUTH_JWT_SECRET: secret,
-      LOG_LEVEL: 'warn',
-      PRINT_TOKEN: 'false',
-      DATA_DIR: created.workDir,
-      DATABASE_URL: options.databaseUrl,
-      DATABASE_SCHEMA: schema,
-    },
+    env: serviceEnvironment({
+      port,
+      secret,
+      dataDir: created.workDir,
+      databaseUrl: options.databaseUrl,
+      schema,
+    }),
     cwd: root,
     label: 'service',
   });
   await waitForOk(`http://127.0.0.1:${port}/health/ready`, proc);
   return { proc, url: `http://127.0.0.1:${port}` };
-}
-
-async function inMemoryType(service, token) {
-  const response = await fetch(`${service.url}/api/v1/providers`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const json = await response.json();
-  const providers = Array.isArray(json) ? json : (json?.items ?? []);
-  const inMemory = providers.find((entry) => entry.provider === 'in-memory');
-  if (inMemory === undefined) throw new Error('the service offers no in-memory provider');
-  return inMemory.type;
 }
 
 let registered = 0;
@@ -250,12 +203,12 @@ async function main() {
     cleanUp(options).finally(() => process.exit(130));
   });
   try {
-    if (!options.skipBuild) build();
+    if (!options.skipBuild) buildService();
     const secret = randomBytes(32).toString('base64url');
     const service = await startService(options, secret);
     const tokenFor = (tenant) =>
       hs256Token(secret, { sub: 'bench', tenant, scope: 'integrations:read integrations:write' });
-    const type = await inMemoryType(service, tokenFor('bench-00'));
+    const type = await inMemoryType(service.url, tokenFor('bench-00'));
     const scenarios = options.tenants.map((tenants) => ({
       name: `${options.clients} clients over ${tenants} tenant(s)`,
       tenants,

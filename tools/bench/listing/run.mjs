@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 // The listing benchmark: one tenant with 1,000,000 registrations (seeded with SQL), every filter
 // and some combinations measured through the built service's HTTP API. See README.md.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { baselineStatements } from '../api/lib/baseline-statements.mjs';
 import { formatTable, percentile } from '../api/lib/bench-stats.mjs';
 import { hs256Token } from '../api/lib/hs256-token.mjs';
+import {
+  SERVICE_BUNDLE,
+  benchDatabaseUrl,
+  buildService,
+  serviceEnvironment,
+  withClient,
+} from '../api/lib/bench-setup.mjs';
 import { freePort, NodeProcess, waitForOk } from '../api/lib/node-process.mjs';
 import { LISTING_CASES } from './lib/listing-cases.mjs';
 import { quoteIdent, seedStatement } from './lib/seed-sql.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
-const serviceMain = path.join(root, 'apps', 'integrations-service', 'dist', 'bundle', 'main.js');
+const serviceMain = SERVICE_BUNDLE;
 const resultsDir = path.join(here, 'results');
 
 const BIG_TENANT = 'bench-big';
@@ -73,11 +78,7 @@ function parseOptions() {
     }
     return value;
   };
-  const databaseUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
-  const host = new URL(databaseUrl).hostname;
-  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) {
-    throw new Error(`BENCH_DATABASE_URL must point at a loopback address (got ${host})`);
-  }
+  const databaseUrl = benchDatabaseUrl();
   return {
     databaseUrl,
     rows: integer('rows', 'BENCH_ROWS', 1_000_000, 1),
@@ -97,16 +98,6 @@ function parseOptions() {
 /** Everything the run creates, undone at the end whatever happens. */
 const created = { schema: undefined, workDir: undefined };
 
-async function withClient(databaseUrl, body) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await body(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function cleanUp(options) {
   await NodeProcess.stopAll();
   if (created.schema !== undefined) {
@@ -118,21 +109,6 @@ async function cleanUp(options) {
     console.log(`dropped schema ${schema}`);
   }
   if (created.workDir !== undefined) fs.rmSync(created.workDir, { recursive: true, force: true });
-}
-
-function build() {
-  console.log('building: nx build integrations-service');
-  const result = spawnSync(
-    path.join(root, 'node_modules', '.bin', 'nx'),
-    ['build', 'integrations-service', '--outputStyle=static'],
-    {
-      cwd: root,
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0' },
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
-  if (result.status !== 0) throw new Error(`the build failed:\n${result.stdout}${result.stderr}`);
 }
 
 async function prepareSchema(options) {
@@ -151,19 +127,13 @@ async function prepareSchema(options) {
 async function startService(options, schema, secret) {
   const port = await freePort();
   created.workDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'stellaops-listing-bench-'));
-  const env = {
-    PATH: process.env.PATH ?? '',
-    HOME: process.env.HOME ?? os.tmpdir(),
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    AUTH_JWT_SECRET: secret,
-    LOG_LEVEL: 'warn',
-    PRINT_TOKEN: 'false',
-    DATA_DIR: created.workDir,
-    DATABASE_URL: options.databaseUrl,
-    DATABASE_SCHEMA: schema,
-  };
+  const env = serviceEnvironment({
+    port,
+    secret,
+    dataDir: created.workDir,
+    databaseUrl: options.databaseUrl,
+    schema,
+  });
   const proc = NodeProcess.start(serviceMain, { env, cwd: root, label: 'service' });
   const readyAt = await waitForOk(`http://127.0.0.1:${port}/health/ready`, proc, {
     timeoutMs: 30 * 60_000,
@@ -322,7 +292,7 @@ async function main() {
     cleanUp(options).finally(() => process.exit(130));
   });
   try {
-    if (!options.skipBuild) build();
+    if (!options.skipBuild) buildService();
     const schema = await prepareSchema(options);
     const secret = randomBytes(32).toString('base64url');
     const service = await startService(options, schema, secret);
