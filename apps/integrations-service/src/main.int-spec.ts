@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BuiltService as Started } from './testing/built-service';
 import { BUILT_SERVICE_MAIN as mainJs, exitOf, startBuiltService } from './testing/built-service';
+import { inMemoryDraft } from './testing/in-memory-draft';
 
 function startService(dataDir: string): Promise<Started> {
   return startBuiltService({ env: { DATA_DIR: dataDir } });
@@ -153,14 +154,7 @@ async function register(service: Started, name: string): Promise<number> {
   const response = await fetch(`${service.url}/api/v1/integrations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${service.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      name,
-      type: 'scm',
-      provider: 'in-memory',
-      endpoint: 'https://scm.example.test',
-      settings: {},
-      credentials: {},
-    }),
+    body: JSON.stringify(inMemoryDraft({ name })),
   });
   return response.status;
 }

@@ -3,6 +3,7 @@ import { SignJWT, UnsecuredJWT } from 'jose';
 import { Client } from 'pg';
 import type { TestApp } from '../testing/test-app';
 import { signToken, startTestApp } from '../testing/test-app';
+import { inMemoryDraft } from '../testing/in-memory-draft';
 
 /**
  * The v1 HTTP contract end to end: the real service on a loopback port, over real HTTP, on a
@@ -11,16 +12,13 @@ import { signToken, startTestApp } from '../testing/test-app';
 const PROBLEM = 'application/problem+json';
 
 function draft(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  return inMemoryDraft({
     name: `int-${randomUUID()}`,
-    type: 'scm',
-    provider: 'in-memory',
-    endpoint: 'https://scm.example.test',
     settings: { health: 'healthy' },
     credentials: { token: 'authref://env/E2E_TOKEN' },
     tags: ['team-a', 'prod'],
     ...overrides,
-  };
+  });
 }
 
 function expectProblem(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HttpResult, TestApp } from '../testing/test-app';
 import { signToken, startTestApp } from '../testing/test-app';
+import { inMemoryDraft } from '../testing/in-memory-draft';
 
 /**
  * Input that must never reach PostgreSQL or the validators' recursion, end to end: NUL, control
@@ -12,16 +13,12 @@ const PROBLEM = 'application/problem+json';
 const BASE = '/api/v1/integrations';
 
 function draft(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
+  return inMemoryDraft({
     name: `edge-${randomUUID()}`,
-    type: 'scm',
-    provider: 'in-memory',
-    endpoint: 'https://scm.example.test',
     settings: { health: 'healthy' },
-    credentials: {},
     tags: ['a'],
     ...overrides,
-  };
+  });
 }
 
 function expectProblem(result: HttpResult<any>, status: number, path?: string): void {

@@ -2,18 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { TestApp } from '../testing/test-app';
 import { startTestApp } from '../testing/test-app';
 import { createTestBackend } from '../testing/test-backend';
+import { inMemoryDraft } from '../testing/in-memory-draft';
 
 const ANOTHER_KEY = randomBytes(32).toString('base64');
 
 function draft(name: string) {
-  return {
-    name,
-    type: 'scm',
-    provider: 'in-memory',
-    endpoint: 'https://scm.example.test',
-    settings: { latencyMs: 1 },
-    credentials: {},
-  };
+  return inMemoryDraft({ name, settings: { latencyMs: 1 } });
 }
 
 describe('registrations whose credentials cannot be decrypted', () => {

@@ -8,6 +8,7 @@ import {
 import { Client } from 'pg';
 import type { TestApp } from '../testing/test-app';
 import { startTestApp } from '../testing/test-app';
+import { inMemoryDraft } from '../testing/in-memory-draft';
 
 /**
  * A network partition between the service and PostgreSQL: packets are held, nothing is refused
@@ -44,14 +45,7 @@ describe('a database network partition', () => {
     await dropSchema(url, schema);
   }, 60_000);
 
-  const draft = (name: string) => ({
-    name,
-    type: 'scm',
-    provider: 'in-memory',
-    endpoint: 'https://scm.example.test',
-    settings: {},
-    credentials: {},
-  });
+  const draft = (name: string) => inMemoryDraft({ name });
 
   it('answers 503 problem+json within 10 s while partitioned, and recovers when it heals', async () => {
     const before = await t.request('POST', '/api/v1/integrations', { body: draft('before') });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestApp } from '../testing/test-app';
 import { startTestApp } from '../testing/test-app';
+import { inMemoryDraft } from '../testing/in-memory-draft';
 
 interface OpenApiDocument {
   readonly paths: Record<string, Record<string, any>>;
@@ -18,14 +19,7 @@ describe('GET /api/v1/events over HTTP', () => {
     for (const name of ['first', 'second', 'third']) {
       const created = await t.request('POST', '/api/v1/integrations', {
         token,
-        body: {
-          name,
-          type: 'scm',
-          provider: 'in-memory',
-          endpoint: 'https://scm.example.test',
-          settings: {},
-          credentials: {},
-        },
+        body: inMemoryDraft({ name }),
       });
       expect(created.status).toBe(201);
     }
