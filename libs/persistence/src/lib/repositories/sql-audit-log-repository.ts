@@ -1,9 +1,8 @@
-import { InputError } from '@stellaops/integrations-core';
+import { InputError, isUuid } from '@stellaops/integrations-core';
 import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
 import type { TableNames } from '../sql/sql-identifiers';
 import { toIso } from '../sql/timestamps';
-import { isUuid } from '../sql/uuid';
 import type {
   AuditEntry,
   AuditListOptions,

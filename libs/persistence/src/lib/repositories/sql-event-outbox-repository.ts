@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { LifecycleEvent, LifecycleEventType } from '@stellaops/integrations-core';
-import { ConflictError, InputError } from '@stellaops/integrations-core';
+import { ConflictError, InputError, isUuid } from '@stellaops/integrations-core';
 import { PgErrorCodes, pgErrorOf } from '../sql/pg-error';
 import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
 import type { TableNames } from '../sql/sql-identifiers';
 import { toIso } from '../sql/timestamps';
-import { isUuid } from '../sql/uuid';
 import type { EventOutboxRepository, StoredEvent } from './event-outbox-repository';
 import { assertLimit } from './assert-limit';
 

@@ -1,10 +1,9 @@
 import type { HealthStatus } from '@stellaops/integrations-core';
-import { NotFoundError } from '@stellaops/integrations-core';
+import { isUuid, NotFoundError } from '@stellaops/integrations-core';
 import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
 import type { TableNames } from '../sql/sql-identifiers';
 import { toIso } from '../sql/timestamps';
-import { isUuid } from '../sql/uuid';
 import type {
   HealthHistoryEntry,
   HealthHistoryRepository,

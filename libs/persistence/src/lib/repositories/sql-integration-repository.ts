@@ -10,9 +10,10 @@ import type {
 import {
   ConflictError,
   InputError,
+  isUuid,
+  normalizeTags,
   NotFoundError,
   PreconditionFailedError,
-  normalizeTags,
 } from '@stellaops/integrations-core';
 import type { CredentialsCodec } from '../credentials-codec';
 import { CredentialsDecryptionError } from '../errors/credentials-decryption.error';
@@ -21,7 +22,6 @@ import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
 import type { TableNames } from '../sql/sql-identifiers';
 import { toIso, toIsoOrNull } from '../sql/timestamps';
-import { isUuid } from '../sql/uuid';
 import type {
   IntegrationHealthUpdate,
   IntegrationListQuery,
