@@ -8,8 +8,10 @@ import type { ServiceConfig } from './config/service-config';
 import { DatabaseModule } from './database/database.module';
 import { EventsModule } from './events/events.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './observability/metrics/metrics.module';
 import { PluginsModule } from './plugins/plugins.module';
 import { ProblemDetailsFilter } from './problem/problem-details.filter';
+import { ReadinessModule } from './readiness/readiness.module';
 import { SecretsModule } from './secrets/secrets.module';
 
 @Module({})
@@ -19,13 +21,15 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ReadinessModule,
+        MetricsModule.forRoot(config.metrics),
         DatabaseModule,
         AuthModule,
         PluginsModule,
         SecretsModule,
-        EventsModule,
+        EventsModule.forRoot(config.events),
         CatalogModule,
-        HealthModule,
+        HealthModule.forRoot(config.health),
       ],
       providers: [{ provide: APP_FILTER, useClass: ProblemDetailsFilter }],
     };

@@ -8,3 +8,4 @@ export * from './lib/errors/input.error';
 export * from './lib/errors/not-found.error';
 export * from './lib/errors/conflict.error';
 export * from './lib/errors/precondition-failed.error';
+export * from './lib/health-model';

@@ -7,6 +7,8 @@ export type * from './lib/repositories/integration-repository';
 export type * from './lib/repositories/event-outbox-repository';
 export type * from './lib/repositories/health-history-repository';
 export type * from './lib/repositories/audit-log-repository';
+export type * from './lib/repositories/health-poll-repository';
+export type * from './lib/repositories/lease-repository';
 export { DataDirLockedError } from './lib/errors/data-dir-locked.error';
 export { CredentialsDecryptionError } from './lib/errors/credentials-decryption.error';
 export { MIGRATIONS } from './lib/migrations/migrations';

@@ -2,6 +2,16 @@ import path from 'node:path';
 import { parseEnvAllowList } from '../secrets/env-allow-list';
 import { parseTenantStores } from '../secrets/tenant-stores';
 import { ConfigError } from './config.error';
+import type { Env } from './env-values';
+import { flag, integer, nonEmpty } from './env-values';
+import type { EventsConfig } from '../events/events.config';
+import { loadEventsConfig } from '../events/events.config';
+import type { HealthConfig } from '../health/health.config';
+import { loadHealthConfig } from '../health/health.config';
+import type { LoggingConfig } from '../observability/logging/logging.config';
+import { loadLoggingConfig } from '../observability/logging/logging.config';
+import type { MetricsConfig } from '../observability/metrics/metrics.config';
+import { loadMetricsConfig } from '../observability/metrics/metrics.config';
 import type { OutboundConfig } from './outbound-config';
 import { loadOutboundConfig } from './outbound-config';
 
@@ -58,31 +68,11 @@ export interface ServiceConfig {
   readonly credentialsKey: string | undefined;
   /** The plugins' way out: OUTBOUND_ALLOW_CIDRS, the proxy variables, OUTBOUND_MAX_REDIRECTS. */
   readonly outbound: OutboundConfig;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got '${raw}')`);
-  }
-  return value;
-}
-
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
-  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(`${name} must be true or false (got '${env[name]}')`);
-}
-
-function nonEmpty(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+  /** Each module's own slice, handed to that module alone (its `forRoot`). */
+  readonly health: HealthConfig;
+  readonly events: EventsConfig;
+  readonly metrics: MetricsConfig;
+  readonly logging: LoggingConfig;
 }
 
 function authConfig(env: Env): AuthConfig {
@@ -172,5 +162,9 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
     credentialsKey: nonEmpty(env, 'CREDENTIALS_ENCRYPTION_KEY'),
     outbound: loadOutboundConfig(env),
+    health: loadHealthConfig(env),
+    events: loadEventsConfig(env),
+    metrics: loadMetricsConfig(env),
+    logging: loadLoggingConfig(env),
   };
 }

@@ -3,6 +3,8 @@ import { Global, Inject, Module } from '@nestjs/common';
 import { Database } from '@stellaops/integrations-persistence';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
+import { ReadinessChecks } from '../readiness/readiness-checks';
+import { databaseReadiness } from './database-readiness';
 import { openCatalogDatabase } from './open-catalog-database';
 
 /**
@@ -22,7 +24,12 @@ import { openCatalogDatabase } from './open-catalog-database';
   exports: [Database],
 })
 export class DatabaseModule implements OnApplicationShutdown {
-  constructor(@Inject(Database) private readonly database: Database) {}
+  constructor(
+    @Inject(Database) private readonly database: Database,
+    @Inject(ReadinessChecks) readiness: ReadinessChecks,
+  ) {
+    readiness.register(databaseReadiness(database));
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await this.database.close();

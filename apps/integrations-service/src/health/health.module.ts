@@ -1,11 +1,9 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
-import { DatabaseHealthIndicator } from './database.health-indicator';
+import { HealthConfigurableModule } from './health.module-definition';
 import { ProbesController } from './probes.controller';
 
+/** Health: connection tests and checks, the poller, the status model and history; the probes. */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [ProbesController],
-  providers: [DatabaseHealthIndicator],
 })
-export class HealthModule {}
+export class HealthModule extends HealthConfigurableModule {}

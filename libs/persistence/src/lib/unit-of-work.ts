@@ -1,7 +1,9 @@
 import type { AuditLogRepository } from './repositories/audit-log-repository';
 import type { EventOutboxRepository } from './repositories/event-outbox-repository';
 import type { HealthHistoryRepository } from './repositories/health-history-repository';
+import type { HealthPollRepository } from './repositories/health-poll-repository';
 import type { IntegrationRepository } from './repositories/integration-repository';
+import type { LeaseRepository } from './repositories/lease-repository';
 
 /** The repositories of one transaction: everything done through them commits or rolls back together. */
 export interface UnitOfWork {
@@ -9,4 +11,7 @@ export interface UnitOfWork {
   readonly events: EventOutboxRepository;
   readonly healthHistory: HealthHistoryRepository;
   readonly audit: AuditLogRepository;
+  /** The health poller's claims and batched results. */
+  readonly polls: HealthPollRepository;
+  readonly leases: LeaseRepository;
 }

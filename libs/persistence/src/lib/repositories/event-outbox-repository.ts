@@ -25,4 +25,14 @@ export interface EventOutboxRepository {
   /** Events of every tenant that the relay has not published yet, oldest first. */
   listUnpublished(limit: number): Promise<StoredEvent[]>;
   markPublished(ids: readonly string[]): Promise<void>;
+  /**
+   * Appends several events in one statement, in array order (positions ascending), taking each
+   * distinct tenant's commit-order lock in a fixed order (no deadlock between two batches).
+   * @throws ConflictError when an id is already stored
+   */
+  appendMany(events: readonly LifecycleEvent[]): Promise<StoredEvent[]>;
+  /** Not yet published: how many, and the age of the oldest (0 when none), by the database's clock. */
+  pending(): Promise<{ readonly count: number; readonly oldestSeconds: number }>;
+  /** Deletes up to `limit` events published more than `olderThanSeconds` ago; returns how many. */
+  prunePublished(olderThanSeconds: number, limit: number): Promise<number>;
 }

@@ -54,7 +54,12 @@ export interface IntegrationPage {
 }
 
 export interface IntegrationHealthUpdate {
+  /** The registration's health after the check (the core status model's `assessHealth`). */
   readonly status: HealthStatus;
+  /** The failure streak after the check (from `assessHealth`). */
+  readonly consecutiveFailures: number;
+  /** When the next check is due, UTC ISO-8601. */
+  readonly nextCheckAt: string;
   readonly message: string;
   /** UTC ISO-8601. */
   readonly checkedAt: string;
@@ -78,8 +83,15 @@ export interface RecordedHealth {
 export interface IntegrationRepository {
   /** @throws ConflictError when a live registration of the tenant already has that name */
   insert(record: NewIntegrationRecord): Promise<Integration>;
-  /** Null for a missing, deleted or other tenant's id, and for an id that is not a uuid. */
-  findById(tenantId: string, id: string): Promise<Integration | null>;
+  /**
+   * Null for a missing, deleted or other tenant's id, and for an id that is not a uuid. With
+   * `forUpdate` (inside a transaction) the row stays locked until commit.
+   */
+  findById(
+    tenantId: string,
+    id: string,
+    options?: { readonly forUpdate?: boolean },
+  ): Promise<Integration | null>;
   /** One keyset page: `limit` items at most, and the cursor of the next page. */
   list(query: IntegrationListQuery): Promise<IntegrationPage>;
   /**
@@ -104,9 +116,11 @@ export interface IntegrationRepository {
     expectedVersion?: number,
   ): Promise<Integration>;
   /**
-   * Stores the outcome of a test or check: health, message, time, the failure streak (reset by a
-   * success), and the next check time. Does not bump `version`, which tracks user edits (ETag).
-   * Null when there is no such live registration.
+   * Stores the outcome of a test or check run outside the poller: health, message, time, the
+   * failure streak and the next check time. It also takes a new lease token and clears any lease,
+   * so that a poll of the same row still in flight is discarded rather than recorded over this
+   * newer result. Does not bump `version`, which tracks user edits (ETag). Null when there is no
+   * such live registration.
    */
   recordHealth(
     tenantId: string,
