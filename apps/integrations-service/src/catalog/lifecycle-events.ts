@@ -81,21 +81,18 @@ export const LifecycleEvents = {
       now,
     ),
 
+  /** `current` is the registration's health after the check (the status model's verdict). */
   healthChanged: (
     integration: Integration,
     previous: HealthStatus,
-    result: CheckResult,
+    current: HealthStatus,
+    message: string,
     now = new Date(),
   ) =>
     lifecycleEvent(
       LifecycleEventTypes.HealthChanged,
       integration,
-      {
-        integration: summaryOf(integration),
-        previous,
-        current: result.status,
-        message: result.message,
-      },
+      { integration: summaryOf(integration), previous, current, message },
       now,
     ),
 } as const;

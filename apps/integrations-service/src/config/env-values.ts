@@ -4,7 +4,13 @@ import { ConfigError } from './config.error';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** An integer variable in [min, max]; `fallback` when unset or blank. */
-export function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+export function integer(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);

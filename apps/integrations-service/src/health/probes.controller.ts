@@ -22,12 +22,10 @@ async function bounded(
   });
   try {
     return await Promise.race([
-      run(CHECK_TIMEOUT_MS).catch(
-        (error: unknown): ReadinessReport => ({
-          up: false,
-          message: error instanceof Error ? error.message : String(error),
-        }),
-      ),
+      run(CHECK_TIMEOUT_MS).catch((error: unknown): ReadinessReport => ({
+        up: false,
+        message: error instanceof Error ? error.message : String(error),
+      })),
       late,
     ]);
   } finally {
@@ -69,7 +67,11 @@ export class ProbesController {
     if (down.length === 0) return { status: 'ok', checks: details };
     void reply.status(503).header('content-type', PROBLEM_CONTENT_TYPE);
     return {
-      ...problem(503, 'not-ready', `not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unavailable`),
+      ...problem(
+        503,
+        'not-ready',
+        `not ready: ${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} unavailable`,
+      ),
       checks: details,
     };
   }

@@ -11,6 +11,8 @@ import {
   IntegrationHealthDto,
   integrationHealthSchema,
   toIntegrationHealthDto,
+  AvailabilityDto,
+  AvailabilityWindowDto,
 } from './integration-health.dto';
 import {
   IntegrationListDto,
@@ -88,6 +90,25 @@ const historyEntry: HealthHistoryRecord = {
   id: '0f8e4a3c-1d2b-4e5f-8a9b-0c1d2e3f4a5b',
 };
 
+const availability: AvailabilityDto = {
+  last24h: {
+    windowSeconds: 86_400,
+    availability: 0.75,
+    checks: 4,
+    upSeconds: 3_600,
+    downSeconds: 1_200,
+    unknownSeconds: 81_600,
+  },
+  last7d: {
+    windowSeconds: 604_800,
+    availability: null,
+    checks: 0,
+    upSeconds: 0,
+    downSeconds: 0,
+    unknownSeconds: 604_800,
+  },
+};
+
 const event: LifecycleEvent = {
   id: '9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d',
   type: 'integration.updated',
@@ -153,19 +174,31 @@ const cases: ReadonlyArray<{
     name: 'HealthHistoryEntryDto',
     dto: HealthHistoryEntryDto,
     schema: healthHistoryEntrySchema,
-    sample: toIntegrationHealthDto(integration, [historyEntry]).history[0],
+    sample: toIntegrationHealthDto(integration, [historyEntry], availability).history[0],
   },
   {
     name: 'IntegrationHealthDto',
     dto: IntegrationHealthDto,
     schema: integrationHealthSchema,
-    sample: toIntegrationHealthDto(integration, [historyEntry]),
+    sample: toIntegrationHealthDto(integration, [historyEntry], availability),
+  },
+  {
+    name: 'AvailabilityWindowDto',
+    dto: AvailabilityWindowDto,
+    schema: integrationHealthSchema.properties.availability.properties.last24h,
+    sample: availability.last24h,
+  },
+  {
+    name: 'AvailabilityDto',
+    dto: AvailabilityDto,
+    schema: integrationHealthSchema.properties.availability,
+    sample: availability,
   },
   {
     name: 'CurrentHealthDto',
     dto: CurrentHealthDto,
     schema: integrationHealthSchema.properties.current,
-    sample: toIntegrationHealthDto(integration, []).current,
+    sample: toIntegrationHealthDto(integration, [], availability).current,
   },
   {
     name: 'ProviderListDto',
@@ -259,7 +292,7 @@ describe('the mappers', () => {
   });
 
   it('describe the current health from the registration', () => {
-    expect(toIntegrationHealthDto(integration, []).current).toEqual({
+    expect(toIntegrationHealthDto(integration, [], availability).current).toEqual({
       status: 'degraded',
       lastCheckedAt: '2026-11-02T10:00:00.000Z',
       message: 'slow',

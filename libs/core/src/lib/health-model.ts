@@ -84,7 +84,10 @@ export function checkGapSeconds(
 ): number {
   if (consecutiveFailures <= 0) return intervalSeconds;
   const multiplier = Math.min(2 ** (consecutiveFailures - 1), policy.maxBackoffMultiplier);
-  return Math.max(intervalSeconds, Math.min(intervalSeconds * multiplier, policy.maxBackoffSeconds));
+  return Math.max(
+    intervalSeconds,
+    Math.min(intervalSeconds * multiplier, policy.maxBackoffSeconds),
+  );
 }
 
 /**

@@ -5,12 +5,15 @@ import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-
 import type { CallTiming } from '@stellaops/integrations-plugin-host';
 import { anIntegration, anIntegrationConfig } from '@stellaops/integrations-testing';
 import type { Principal } from '../auth/principal';
-import type { ServiceConfig } from '../config/service-config';
+import type { CatalogDatabase } from '../catalog/integrations.service';
+import type { RegistrationValidator } from '../catalog/registration-validator';
+import type { Metrics } from '../observability/metrics/metrics';
 import type { IntegrationConfigFactory } from '../plugins/integration-config-factory';
 import type { PluginRegistry } from '../plugins/plugin-registry';
+import { CheckRunner } from './check-runner';
+import type { HealthConfig } from './health.config';
+import { loadHealthConfig } from './health.config';
 import { IntegrationChecksService, statusAfterTest } from './integration-checks.service';
-import type { CatalogDatabase } from './integrations.service';
-import type { RegistrationValidator } from './registration-validator';
 
 describe('statusAfterTest', () => {
   it.each<[IntegrationStatus, boolean, IntegrationStatus | undefined]>([
@@ -26,6 +29,8 @@ describe('statusAfterTest', () => {
     expect(statusAfterTest(status, success)).toBe(expected);
   });
 });
+
+const healthConfig: HealthConfig = loadHealthConfig({});
 
 describe('IntegrationChecksService', () => {
   const principal: Principal = { subject: 'alice', tenantId: 'tenant-a', scopes: new Set() };
@@ -45,7 +50,7 @@ describe('IntegrationChecksService', () => {
     const plugin = { name: 'fake', type: 'scm', provider: 'in-memory', testConnection };
     const uow = {
       integrations: {
-        findById: jest.fn(async () => integration),
+        findById: jest.fn(async (_tenant: string, _id: string, _options?: object) => integration),
         recordHealth: jest.fn(async () => ({ integration, previousHealth: 'unknown' })),
       },
       healthHistory: { append: jest.fn(async () => undefined) },
@@ -62,30 +67,51 @@ describe('IntegrationChecksService', () => {
       ),
       outboundCalls: jest.fn((): CallTiming[] => []),
     };
+    const metrics = { recordHealthCheck: jest.fn(), recordTestConnection: jest.fn() };
+    const runner = new CheckRunner(
+      configs as unknown as IntegrationConfigFactory,
+      metrics as unknown as Metrics,
+      { ...healthConfig, checkTimeoutMs: 1_000 },
+    );
     const service = new IntegrationChecksService(
       database as unknown as CatalogDatabase,
       { get: () => plugin } as unknown as PluginRegistry,
-      configs as unknown as IntegrationConfigFactory,
+      runner,
       { validateRegistration: () => plugin } as unknown as RegistrationValidator,
-      { checkTimeoutMs: 1_000 } as ServiceConfig,
+      healthConfig,
     );
-    return { service, database, uow, configs };
+    return { service, database, uow, configs, runner, metrics };
   }
 
   it('records a saved test with its history, events and the new status', async () => {
-    const { service, uow, configs } = setUp(async () => healthy);
+    const { service, uow, configs, metrics } = setUp(async () => healthy);
+    const before = Date.now();
     const result = await service.testSaved(principal, integration.id, new AbortController().signal);
     expect(result).toEqual(healthy);
     expect(configs.create).toHaveBeenCalledWith(
       expect.objectContaining({ integrationId: integration.id, actor: 'alice' }),
     );
+    expect(uow.integrations.findById).toHaveBeenCalledWith('tenant-a', integration.id, {
+      forUpdate: true,
+    });
     expect(uow.integrations.recordHealth).toHaveBeenCalledWith('tenant-a', integration.id, {
       status: 'healthy',
+      consecutiveFailures: 0,
+      nextCheckAt: expect.any(String),
       message: 'ok',
       checkedAt: healthy.checkedAt,
       success: true,
       integrationStatus: 'active',
     });
+    // The next check is one interval after this one.
+    const [[, , update]] = uow.integrations.recordHealth.mock.calls as unknown as [
+      [string, string, { nextCheckAt: string }],
+    ];
+    const next = Date.parse(update.nextCheckAt) - integration.healthCheckIntervalSeconds * 1_000;
+    expect(next).toBeGreaterThanOrEqual(before);
+    expect(next).toBeLessThanOrEqual(Date.now());
+    expect(metrics.recordTestConnection).toHaveBeenCalledWith('in-memory', 0.003);
+    expect(metrics.recordHealthCheck).not.toHaveBeenCalled();
     expect(uow.healthHistory.append).toHaveBeenCalledWith(
       expect.objectContaining({ integrationId: integration.id, status: 'healthy', phase: null }),
     );
@@ -177,13 +203,13 @@ describe('IntegrationChecksService', () => {
   });
 
   it('leaves the health alone and answers 503 on a replica that lacks the plugin', async () => {
-    const { database, uow, configs } = setUp(async () => healthy);
+    const { database, uow, runner } = setUp(async () => healthy);
     const service = new IntegrationChecksService(
       database as unknown as CatalogDatabase,
       { get: () => undefined } as unknown as PluginRegistry,
-      configs as unknown as IntegrationConfigFactory,
+      runner,
       {} as RegistrationValidator,
-      { checkTimeoutMs: 1_000 } as ServiceConfig,
+      healthConfig,
     );
     for (const check of [service.testSaved, service.checkHealth]) {
       const answer = check.call(service, principal, integration.id, new AbortController().signal);

@@ -36,10 +36,10 @@ import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import type { Principal } from '../auth/principal';
 import { RequireScopes } from '../auth/require-scopes.decorator';
 import { Scopes } from '../auth/scopes';
-import { createCatalogValidationPipe } from './catalog-validation.pipe';
-import { clientDisconnectSignal } from './client-disconnect-signal';
+import { createCatalogValidationPipe } from '../catalog/catalog-validation.pipe';
+import { clientDisconnectSignal } from '../catalog/client-disconnect-signal';
+import { IntegrationIdPipe } from '../catalog/integration-id.pipe';
 import { IntegrationChecksService } from './integration-checks.service';
-import { IntegrationIdPipe } from './integration-id.pipe';
 
 const draftBody = createCatalogValidationPipe(RegisterIntegrationDto);
 const healthQuery = createCatalogValidationPipe(HealthHistoryQueryDto);
@@ -103,7 +103,11 @@ export class IntegrationChecksController {
   @Get(':id/health')
   @RequireScopes(Scopes.Read)
   @RouteSchema({ response: { 200: integrationHealthSchema } })
-  @ApiOperation({ summary: 'Current health and recent checks, newest first' })
+  @ApiOperation({
+    summary: 'Current health, availability over the last 24 hours and 7 days, and recent checks',
+    description:
+      'History newest first. Availability is the share of the known time in each window during which the integration was up (healthy or degraded), each check holding until the next.',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: IntegrationHealthDto })
   @ApiResponse({ status: 400, type: ProblemDetailsDto })
@@ -113,8 +117,12 @@ export class IntegrationChecksController {
     @Param('id', IntegrationIdPipe) id: string,
     @Query(healthQuery) query: HealthHistoryQueryDto,
   ): Promise<IntegrationHealthDto> {
-    const { integration, history } = await this.checks.health(principal, id, query.limit);
-    return toIntegrationHealthDto(integration, history);
+    const { integration, history, availability } = await this.checks.health(
+      principal.tenantId,
+      id,
+      query.limit,
+    );
+    return toIntegrationHealthDto(integration, history, availability);
   }
 
   @Post(':id/health/check')

@@ -1,0 +1,168 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CheckResult, Integration } from '@stellaops/integrations-core';
+import type {
+  IntegrationConfig,
+  IntegrationConnectorPlugin,
+} from '@stellaops/integrations-plugin-abstractions';
+import { CheckRecorder } from '@stellaops/integrations-plugin-abstractions';
+import { withLogContext } from '../observability/logging/log-context';
+import { Metrics } from '../observability/metrics/metrics';
+import type { IntegrationConfigInput } from '../plugins/integration-config-factory';
+import { IntegrationConfigFactory } from '../plugins/integration-config-factory';
+import { withOutboundCalls } from '../plugins/outbound-result';
+import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
+import { guardedCheck } from './guarded-check';
+import type { HealthConfig } from './health.config';
+import { HEALTH_CONFIG } from './health.module-definition';
+
+// The plugin reports its own timeout at its host's `timeoutMs`; the host's guard waits a little
+// longer so that the plugin's answer, which names the phase that hung, wins.
+export const GUARD_GRACE_MS = 1_000;
+
+export type CheckOperation = 'testConnection' | 'checkHealth';
+
+/** Who runs a check: a caller of the API, or the poller. Secret resolutions are audited for it. */
+export interface CheckActor {
+  readonly tenantId: string;
+  readonly subject: string;
+}
+
+export const OFFLINE_MESSAGE =
+  'the site is offline (INTEGRATIONS_OFFLINE=true): no check was attempted';
+
+export const UNREADABLE_CREDENTIALS_MESSAGE =
+  'the stored credentials of this integration cannot be decrypted with the configured key (CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)';
+
+/** What a saved registration gives the plugin: its fields and who asks. */
+export function configInputOf(integration: Integration, actor: string): IntegrationConfigInput {
+  return {
+    integrationId: integration.id,
+    tenantId: integration.tenantId,
+    name: integration.name,
+    type: integration.type,
+    provider: integration.provider,
+    endpoint: integration.endpoint,
+    settings: { ...integration.settings },
+    credentials: { ...integration.credentials },
+    actor,
+  };
+}
+
+/**
+ * Runs one test or check of a plugin, for the API and the poller alike: bounded by the time limit
+ * whether or not the plugin keeps it, never throwing (every failure is a result), the secrets it
+ * resolved kept out of what it returns, offline mode honoured, measured, and logged with the
+ * registration's fields.
+ */
+@Injectable()
+export class CheckRunner {
+  private readonly logger = new Logger('Health');
+
+  constructor(
+    @Inject(IntegrationConfigFactory) private readonly configs: IntegrationConfigFactory,
+    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
+  ) {}
+
+  /** A saved registration's test or check. */
+  runSaved(
+    plugin: IntegrationConnectorPlugin,
+    operation: CheckOperation,
+    integration: Integration,
+    actor: CheckActor,
+    signal: AbortSignal,
+  ): Promise<CheckResult> {
+    if (integration.credentialsUnreadable !== undefined) {
+      this.logger.warn(integration.credentialsUnreadable);
+      return Promise.resolve(
+        this.measured(
+          plugin,
+          operation,
+          CheckRecorder.start().failed({
+            phase: 'config',
+            status: 'unknown',
+            message: UNREADABLE_CREDENTIALS_MESSAGE,
+            isTransient: false,
+          }),
+        ),
+      );
+    }
+    return this.run(plugin, operation, configInputOf(integration, actor.subject), signal);
+  }
+
+  /** A test of `input` as given (a draft has no id). */
+  run(
+    plugin: IntegrationConnectorPlugin,
+    operation: CheckOperation,
+    input: IntegrationConfigInput,
+    signal: AbortSignal,
+  ): Promise<CheckResult> {
+    const fields = {
+      tenant: input.tenantId,
+      provider: input.provider,
+      operation,
+      ...(input.integrationId === null ? {} : { integrationId: input.integrationId }),
+    };
+    return withLogContext(fields, async () =>
+      this.measured(plugin, operation, await this.attempt(plugin, operation, input, signal)),
+    );
+  }
+
+  private async attempt(
+    plugin: IntegrationConnectorPlugin,
+    operation: CheckOperation,
+    input: IntegrationConfigInput,
+    signal: AbortSignal,
+  ): Promise<CheckResult> {
+    const recorder = CheckRecorder.start();
+    if (this.config.offline) {
+      return recorder.failed({
+        phase: null,
+        status: 'unknown',
+        message: OFFLINE_MESSAGE,
+        isTransient: false,
+      });
+    }
+    let config: IntegrationConfig;
+    try {
+      config = this.configs.create(input);
+    } catch (error) {
+      this.logger.error(
+        `could not prepare the configuration of integration ${input.integrationId ?? '(draft)'} for plugin ${plugin.name}: ${
+          error instanceof Error ? error.name : typeof error
+        }`,
+      );
+      return recorder.failed({
+        phase: 'config',
+        status: 'unknown',
+        message: 'the service could not prepare the configuration for the plugin',
+        isTransient: false,
+      });
+    }
+    const secrets = config.secrets as Partial<ResolvingSecretAccessor>;
+    const result = await guardedCheck((inner) => plugin[operation](config, inner), {
+      timeoutMs: this.config.checkTimeoutMs + GUARD_GRACE_MS,
+      signal,
+      recorder,
+      secrets: () => secrets.resolvedValues?.() ?? [],
+    });
+    return withOutboundCalls(
+      result,
+      this.configs.outboundCalls(config),
+      secrets.resolvedValues?.() ?? [],
+    );
+  }
+
+  private measured(
+    plugin: IntegrationConnectorPlugin,
+    operation: CheckOperation,
+    result: CheckResult,
+  ): CheckResult {
+    if (operation === 'testConnection') {
+      this.metrics.recordTestConnection(plugin.provider, result.durationMs / 1_000);
+    } else {
+      this.metrics.recordHealthCheck(plugin.provider, result.status);
+    }
+    return result;
+  }
+}

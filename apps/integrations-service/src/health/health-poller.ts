@@ -1,0 +1,373 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CheckResult, LifecycleEvent } from '@stellaops/integrations-core';
+import { assessHealth, checkGapSeconds, nextCheckAtMs } from '@stellaops/integrations-core';
+import type { ClaimedCheck, Database, PolledResult } from '@stellaops/integrations-persistence';
+import { Database as DatabaseToken } from '@stellaops/integrations-persistence';
+import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import { LifecycleEvents } from '../catalog/lifecycle-events';
+import { Metrics } from '../observability/metrics/metrics';
+import { PluginRegistry } from '../plugins/plugin-registry';
+import type { CheckActor } from './check-runner';
+import { CheckRunner, GUARD_GRACE_MS } from './check-runner';
+import type { HealthConfig } from './health.config';
+import { HEALTH_CONFIG } from './health.module-definition';
+
+/** Who the poller's secret resolutions are audited for. */
+export const POLLER_SUBJECT = 'system:health-poller';
+
+export type PollerDatabase = Pick<Database, 'polls' | 'transaction' | 'healthHistory' | 'leases'>;
+
+const RETENTION_LEASE = 'health-history-retention';
+const RETENTION_EVERY_MS = 10 * 60_000;
+const RETENTION_BATCH = 5_000;
+const MAX_ERROR_BACKOFF_MS = 30_000;
+
+interface RunningCheck {
+  readonly claim: ClaimedCheck;
+  readonly key: string;
+}
+
+function pluginKey(type: string, provider: string): string {
+  return `${type}/${provider}`;
+}
+
+/**
+ * How long a claim holds unless configured: longer than any check can take (its time limit and
+ * the guard's grace), twice over, plus the time to write the result.
+ */
+export function defaultLeaseMs(config: HealthConfig): number {
+  return 2 * (config.checkTimeoutMs + GUARD_GRACE_MS) + 5_000;
+}
+
+/**
+ * The health poller. The schedule lives in the registrations' rows (`next_check_at`), so any
+ * number of replicas share it: each claims due rows in batches under a lease with a fencing token
+ * (`FOR UPDATE SKIP LOCKED`: two replicas never claim one row), runs the checks with bounded
+ * concurrency (per replica and per provider), and writes the results in batches, each under its
+ * claim's token: a result whose lease expired (the replica stalled; another has claimed the row
+ * since) is discarded by the database, never recorded over a newer one. A replica that dies
+ * leaves its claims to expire; they come back to whoever polls next. A replica claims only the
+ * providers it has a plugin for. Checks run as the poller (`system:health-poller`) through the
+ * same runner as the API's, so the status model, timeouts, offline mode, metrics and logs are
+ * the same.
+ */
+@Injectable()
+export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdown {
+  /** This replica's id in `lease_owner`. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+  private readonly logger = new Logger('HealthPoller');
+  private readonly running = new Map<string, RunningCheck>();
+  private readonly perPlugin = new Map<string, number>();
+  private readonly results: PolledResult[] = [];
+  private readonly tasks = new Set<Promise<void>>();
+  /** Claims whose checks were cut short by shutdown: given back rather than left to expire. */
+  private readonly abandoned: ClaimedCheck[] = [];
+  private readonly stop = new AbortController();
+  private readonly actorFor = (tenantId: string): CheckActor => ({
+    tenantId,
+    subject: POLLER_SUBJECT,
+  });
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private lastRetentionAt = 0;
+  private readonly leaseMs: number;
+
+  constructor(
+    @Inject(DatabaseToken) private readonly database: PollerDatabase,
+    @Inject(PluginRegistry) private readonly plugins: PluginRegistry,
+    @Inject(CheckRunner) private readonly runner: CheckRunner,
+    @Inject(Metrics) private readonly metrics: Metrics,
+    @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
+  ) {
+    this.leaseMs = config.poller.leaseMs ?? defaultLeaseMs(config);
+    if (this.leaseMs <= config.checkTimeoutMs + GUARD_GRACE_MS + config.poller.flushMs) {
+      throw new Error(
+        `HEALTH_POLLER_LEASE_MS (${this.leaseMs}) must exceed CHECK_TIMEOUT_MS + ${GUARD_GRACE_MS} + HEALTH_POLLER_FLUSH_MS, or every result would come back after its lease`,
+      );
+    }
+    metrics.registerGauge({
+      name: 'integrations_poller_lag_seconds',
+      description: 'How long the oldest overdue health check has been due (0 when none is).',
+      unit: 's',
+      read: async () => [{ value: (await this.database.polls.lag()).oldestOverdueSeconds }],
+    });
+    metrics.registerGauge({
+      name: 'integrations_poller_overdue',
+      description: 'Health checks that are due and not claimed by any replica.',
+      unit: '{check}',
+      read: async () => [{ value: (await this.database.polls.lag()).overdue }],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.poller.enabled) {
+      this.logger.log('the health poller is off (HEALTH_POLLER_ENABLED=false)');
+      return;
+    }
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stop.abort();
+    this.wake?.();
+    await this.loop;
+    // Checks cut short by the abort are not recorded (they say nothing about the provider);
+    // their rows are given back at once rather than left to their leases.
+    await Promise.allSettled([...this.tasks]);
+    await this.flush();
+    const unfinished = this.abandoned.map((claim) => ({
+      integrationId: claim.integration.id,
+      leaseToken: claim.leaseToken,
+    }));
+    if (unfinished.length > 0) {
+      await this.database.polls.release(unfinished).catch((error: unknown) => {
+        this.logger.warn(
+          `could not give back ${unfinished.length} claim(s) at shutdown; they return when their leases expire: ${String(error)}`,
+        );
+      });
+    }
+  }
+
+  /** Checks running in this replica now (for tests and the benchmark). */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  private async run(): Promise<void> {
+    let errorBackoffMs = 0;
+    while (!this.stop.signal.aborted) {
+      let wait: 'slot' | 'idle';
+      try {
+        wait = await this.claimAndStart();
+        errorBackoffMs = 0;
+        await this.retention();
+      } catch (error) {
+        errorBackoffMs = Math.min(MAX_ERROR_BACKOFF_MS, Math.max(500, errorBackoffMs * 2));
+        this.logger.warn(
+          `could not claim due health checks (retrying in ${errorBackoffMs} ms): ${error instanceof Error ? error.message : String(error)}`,
+        );
+        await this.sleep(errorBackoffMs, false);
+        continue;
+      }
+      await this.sleep(this.config.poller.idleMs, wait === 'slot');
+    }
+  }
+
+  /**
+   * Claims as many due checks as there are free slots and starts them. Returns `slot` when it
+   * filled every free slot (more may be due: claim again as soon as enough slots free up), and
+   * `idle` when fewer were due.
+   */
+  private async claimAndStart(): Promise<'slot' | 'idle'> {
+    const free = this.config.poller.concurrency - this.running.size;
+    if (free <= 0) return 'slot';
+    const plugins = this.plugins
+      .list()
+      .map((plugin) => ({
+        type: plugin.type,
+        provider: plugin.provider,
+        limit: Math.min(
+          free,
+          this.providerLimit(plugin.provider) -
+            (this.perPlugin.get(pluginKey(plugin.type, plugin.provider)) ?? 0),
+        ),
+      }))
+      .filter((plugin) => plugin.limit > 0);
+    if (plugins.length === 0) return 'slot';
+    const claims = await this.database.polls.claimDue({
+      owner: this.owner,
+      leaseMs: this.leaseMs,
+      limit: free,
+      plugins,
+    });
+    for (const claim of claims) this.start(claim);
+    const asked = plugins.reduce((sum, plugin) => sum + plugin.limit, 0);
+    return claims.length >= Math.min(free, asked) ? 'slot' : 'idle';
+  }
+
+  private providerLimit(provider: string): number {
+    return (
+      this.config.poller.providerLimits.get(provider) ?? this.config.poller.providerConcurrency
+    );
+  }
+
+  private start(claim: ClaimedCheck): void {
+    const { integration } = claim;
+    const key = pluginKey(integration.type, integration.provider);
+    const plugin = this.plugins.get(integration.type, integration.provider);
+    this.running.set(integration.id, { claim, key });
+    this.perPlugin.set(key, (this.perPlugin.get(key) ?? 0) + 1);
+    const task = this.check(claim, plugin)
+      .catch((error: unknown) => {
+        // The runner turns every failure into a result; this is a defect, said loudly.
+        this.logger.error(
+          `the health check of integration ${integration.id} failed outside the runner: ${String(error)}`,
+        );
+      })
+      .finally(() => {
+        this.tasks.delete(task);
+        this.running.delete(integration.id);
+        this.perPlugin.set(key, (this.perPlugin.get(key) ?? 1) - 1);
+        this.onSlotFreed();
+      });
+    this.tasks.add(task);
+  }
+
+  private async check(
+    claim: ClaimedCheck,
+    plugin: IntegrationConnectorPlugin | undefined,
+  ): Promise<void> {
+    const { integration } = claim;
+    if (plugin === undefined) {
+      // Claimed for a plugin this replica lists: it cannot vanish, but never run blind.
+      await this.database.polls.release([
+        { integrationId: integration.id, leaseToken: claim.leaseToken },
+      ]);
+      return;
+    }
+    const result = await this.runner.runSaved(
+      plugin,
+      'checkHealth',
+      integration,
+      this.actorFor(integration.tenantId),
+      this.stop.signal,
+    );
+    if (this.stop.signal.aborted) {
+      this.abandoned.push(claim);
+      return;
+    }
+    this.results.push(this.polled(claim, result));
+    if (this.results.length >= this.config.poller.batchSize) void this.flush();
+    else this.flushTimer ??= setTimeout(() => void this.flush(), this.config.poller.flushMs);
+  }
+
+  /** The result as the row will hold it: the status model's health and the next due time. */
+  private polled(claim: ClaimedCheck, result: CheckResult): PolledResult {
+    const { integration } = claim;
+    const assessment = assessHealth(
+      integration.consecutiveFailures,
+      result,
+      this.config.thresholds,
+    );
+    const gap = checkGapSeconds(
+      integration.healthCheckIntervalSeconds,
+      assessment.consecutiveFailures,
+      this.config.schedule,
+    );
+    const next = nextCheckAtMs(Date.parse(claim.dueAt), Date.now(), gap);
+    return {
+      tenantId: integration.tenantId,
+      integrationId: integration.id,
+      leaseToken: claim.leaseToken,
+      health: assessment.health,
+      consecutiveFailures: assessment.consecutiveFailures,
+      nextCheckAt: new Date(next).toISOString(),
+      result: {
+        status: result.status,
+        success: result.success,
+        phase: result.phase,
+        isTransient: result.isTransient,
+        message: result.message,
+        durationMs: result.durationMs,
+        checkedAt: result.checkedAt,
+        details: result.details,
+      },
+    };
+  }
+
+  /**
+   * Writes the waiting results in one transaction per batch: the rows and history under their
+   * tokens, then a `health-changed` event for each accepted result that changed the health.
+   * Flushes run one at a time. A batch that cannot be written is logged and dropped: its rows
+   * keep their leases, which expire, and the checks are run again.
+   */
+  private flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.flushing = this.flushing.then(async () => {
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0, this.config.poller.batchSize);
+        try {
+          await this.write(batch);
+        } catch (error) {
+          this.logger.error(
+            `could not record ${batch.length} health check result(s); the checks run again when their leases expire: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      }
+    });
+    return this.flushing;
+  }
+
+  private async write(batch: readonly PolledResult[]): Promise<void> {
+    const outcome = await this.database.transaction(async (uow) => {
+      const recorded = await uow.polls.recordPolled(batch);
+      const events: LifecycleEvent[] = [];
+      for (const accepted of recorded.accepted) {
+        if (accepted.previousHealth === accepted.input.health) continue;
+        events.push(
+          LifecycleEvents.healthChanged(
+            accepted.integration,
+            accepted.previousHealth,
+            accepted.input.health,
+            accepted.input.result.message,
+          ),
+        );
+      }
+      if (events.length > 0) await uow.events.appendMany(events);
+      return recorded;
+    });
+    if (outcome.discarded.length > 0) {
+      this.logger.warn(
+        `discarded ${outcome.discarded.length} health check result(s) whose claim had expired or been taken over, or whose registration was disabled or deleted meanwhile`,
+      );
+    }
+  }
+
+  /** Enforces the history's retention, in one replica at a time, every ten minutes. */
+  private async retention(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastRetentionAt < RETENTION_EVERY_MS) return;
+    this.lastRetentionAt = now;
+    const lease = await this.database.leases.acquire(
+      RETENTION_LEASE,
+      this.owner,
+      RETENTION_EVERY_MS,
+    );
+    if (lease === null) return;
+    let removed = 0;
+    let last: number;
+    do {
+      last = await this.database.healthHistory.prune(this.config.retention, RETENTION_BATCH);
+      removed += last;
+    } while (last === RETENTION_BATCH && !this.stop.signal.aborted);
+    if (removed > 0) this.logger.log(`removed ${removed} health history entries past retention`);
+  }
+
+  private onSlotFreed(): void {
+    // Claim again once a quarter of the slots (at least one) are free: claiming for every single
+    // finished check would cost a statement per check.
+    const free = this.config.poller.concurrency - this.running.size;
+    if (free >= Math.max(1, Math.floor(this.config.poller.concurrency / 4))) this.wake?.();
+  }
+
+  private sleep(ms: number, untilSlot: boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      if (untilSlot || this.stop.signal.aborted) this.wake = done;
+      else this.wake = () => this.stop.signal.aborted && done();
+      if (this.stop.signal.aborted) done();
+    });
+  }
+}
