@@ -7,6 +7,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 @Entity({ name: 'event_outbox' })
 @Index('ix_event_outbox_tenant_position', ['tenantId', 'position'])
 @Index('ix_event_outbox_unpublished', ['position'], { where: '"published_at" IS NULL' })
+// Pruning published events, oldest published first.
+@Index('ix_event_outbox_published', ['publishedAt'], { where: '"published_at" IS NOT NULL' })
 export class EventOutboxEntity {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_event_outbox' })
   position!: string;

@@ -4,6 +4,8 @@ import { IntegrationEntity } from './integration.entity';
 /** The `health_history` table: one row per test or check, newest kept up to a limit. */
 @Entity({ name: 'health_history' })
 @Index('ix_health_history_integration', ['integrationId', 'checkedAt', 'id'])
+// The retention's age bound, oldest first.
+@Index('ix_health_history_checked_at', ['checkedAt'])
 export class HealthHistoryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_health_history' })
   id!: string;

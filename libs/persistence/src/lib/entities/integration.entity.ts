@@ -15,6 +15,10 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 // migration owns it.
 @Index('ix_integrations_listing', { synchronize: false })
 @Index('ix_integrations_next_check_at', ['nextCheckAt'], { where: '"deleted_at" IS NULL' })
+// The health poller's claim: one (type, provider) in due order, among claimable rows.
+@Index('ix_integrations_due', ['type', 'provider', 'nextCheckAt'], {
+  where: `"deleted_at" IS NULL AND "status" <> 'disabled'`,
+})
 // The listing-indexes migration's: a partial index per filter with columns in an order TypeORM
 // does not read back (see above), and a trigram GIN index, which TypeORM cannot declare. Tags are
 // listed through integration_tags, a table of the migration's that no entity maps (TypeORM leaves
@@ -107,4 +111,11 @@ export class IntegrationEntity {
 
   @Column({ name: 'lease_until', type: 'timestamptz', nullable: true })
   leaseUntil!: Date | null;
+
+  /**
+   * The fencing token of the latest claim (from the `lease_tokens` sequence; also renewed by a
+   * result recorded outside the poller): a poll's result is written only under this token.
+   */
+  @Column({ name: 'lease_token', type: 'bigint', nullable: true })
+  leaseToken!: string | null;
 }

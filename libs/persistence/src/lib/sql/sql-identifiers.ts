@@ -26,6 +26,13 @@ export interface TableNames {
   readonly healthHistory: string;
   readonly eventOutbox: string;
   readonly auditLog: string;
+  /** Named singleton leases (the outbox relay's). */
+  readonly leases: string;
+  /**
+   * The sequence of fencing tokens: every poll claim of a registration and every takeover of a
+   * named lease takes the next value, so a token never repeats and a newer claim's is larger.
+   */
+  readonly leaseTokens: string;
 }
 
 export const TABLES = {
@@ -34,6 +41,8 @@ export const TABLES = {
   healthHistory: 'health_history',
   eventOutbox: 'event_outbox',
   auditLog: 'audit_log',
+  leases: 'leases',
+  leaseTokens: 'lease_tokens',
 } as const;
 
 export const MIGRATIONS_TABLE = 'integrations_migrations';
@@ -47,5 +56,7 @@ export function tableNames(schema: string): TableNames {
     healthHistory: qualify(TABLES.healthHistory),
     eventOutbox: qualify(TABLES.eventOutbox),
     auditLog: qualify(TABLES.auditLog),
+    leases: qualify(TABLES.leases),
+    leaseTokens: qualify(TABLES.leaseTokens),
   };
 }
