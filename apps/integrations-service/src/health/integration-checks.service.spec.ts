@@ -46,8 +46,17 @@ describe('IntegrationChecksService', () => {
     details: {},
   };
 
-  function setUp(testConnection: IntegrationConnectorPlugin['testConnection']) {
-    const plugin = { name: 'fake', type: 'scm', provider: 'in-memory', testConnection };
+  function setUp(
+    testConnection: IntegrationConnectorPlugin['testConnection'],
+    config: HealthConfig = healthConfig,
+  ) {
+    const plugin = {
+      name: 'fake',
+      type: 'scm',
+      provider: 'in-memory',
+      testConnection,
+      checkHealth: testConnection,
+    };
     const uow = {
       integrations: {
         findById: jest.fn(async (_tenant: string, _id: string, _options?: object) => integration),
@@ -71,16 +80,16 @@ describe('IntegrationChecksService', () => {
     const runner = new CheckRunner(
       configs as unknown as IntegrationConfigFactory,
       metrics as unknown as Metrics,
-      { ...healthConfig, checkTimeoutMs: 1_000 },
+      { ...config, checkTimeoutMs: 1_000 },
     );
     const service = new IntegrationChecksService(
       database as unknown as CatalogDatabase,
       { get: () => plugin } as unknown as PluginRegistry,
       runner,
       { validateRegistration: () => plugin } as unknown as RegistrationValidator,
-      healthConfig,
+      config,
     );
-    return { service, database, uow, configs, runner, metrics };
+    return { service, database, uow, configs, runner, metrics, plugin };
   }
 
   it('records a saved test with its history, events and the new status', async () => {
@@ -119,6 +128,54 @@ describe('IntegrationChecksService', () => {
       'integration.connection-tested',
       'integration.health-changed',
     ]);
+  });
+
+  it('records a transient failure as degraded (below the threshold), with the event saying so', async () => {
+    const failure: CheckResult = {
+      ...healthy,
+      success: false,
+      status: 'unhealthy',
+      isTransient: true,
+      phase: 'connect',
+      message: 'connection refused',
+    };
+    const { service, uow, metrics } = setUp(async () => failure);
+    await service.checkHealth(principal, integration.id, new AbortController().signal);
+    expect(uow.integrations.recordHealth).toHaveBeenCalledWith(
+      'tenant-a',
+      integration.id,
+      expect.objectContaining({ status: 'degraded', consecutiveFailures: 1, success: false }),
+    );
+    // The history keeps the check's own result.
+    expect(uow.healthHistory.append).toHaveBeenCalledWith(
+      expect.objectContaining({ status: 'unhealthy', phase: 'connect' }),
+    );
+    const changed = uow.events.append.mock.calls.map(([event]) => event);
+    expect(changed).toHaveLength(1);
+    expect(changed[0]?.payload).toMatchObject({ previous: 'unknown', current: 'degraded' });
+    expect(metrics.recordHealthCheck).toHaveBeenCalledWith('in-memory', 'unhealthy');
+  });
+
+  it('in offline mode attempts nothing and records unknown, saying the site is offline', async () => {
+    const testConnection = jest.fn(async () => healthy);
+    const { service, uow, configs } = setUp(testConnection, { ...healthConfig, offline: true });
+    const result = await service.checkHealth(
+      principal,
+      integration.id,
+      new AbortController().signal,
+    );
+    expect(testConnection).not.toHaveBeenCalled();
+    expect(configs.create).not.toHaveBeenCalled();
+    expect(result).toMatchObject({
+      success: false,
+      status: 'unknown',
+      message: expect.stringContaining('offline (INTEGRATIONS_OFFLINE=true)'),
+    });
+    expect(uow.integrations.recordHealth).toHaveBeenCalledWith(
+      'tenant-a',
+      integration.id,
+      expect.objectContaining({ status: 'unknown' }),
+    );
   });
 
   it('records nothing when the caller went away during the test', async () => {
