@@ -33,6 +33,14 @@ export const OFFLINE_MESSAGE =
 export const UNREADABLE_CREDENTIALS_MESSAGE =
   'the stored credentials of this integration cannot be decrypted with the configured key (CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)';
 
+/** A check's time limit: the plugin's own (its manifest's `checkTimeoutMs`), or the default. */
+export function checkTimeoutOf(
+  plugin: Pick<IntegrationConnectorPlugin, 'manifest'>,
+  config: Pick<HealthConfig, 'checkTimeoutMs'>,
+): number {
+  return plugin.manifest.checkTimeoutMs ?? config.checkTimeoutMs;
+}
+
 /** What a saved registration gives the plugin: its fields and who asks. */
 export function configInputOf(integration: Integration, actor: string): IntegrationConfigInput {
   return {
@@ -141,7 +149,7 @@ export class CheckRunner {
     }
     const secrets = config.secrets as Partial<ResolvingSecretAccessor>;
     const result = await guardedCheck((inner) => plugin[operation](config, inner), {
-      timeoutMs: this.config.checkTimeoutMs + GUARD_GRACE_MS,
+      timeoutMs: checkTimeoutOf(plugin, this.config) + GUARD_GRACE_MS,
       signal,
       recorder,
       secrets: () => secrets.resolvedValues?.() ?? [],

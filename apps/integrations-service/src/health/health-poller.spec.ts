@@ -16,8 +16,8 @@ import type { PollerDatabase } from './health-poller';
 import { HealthPoller, POLLER_SUBJECT, defaultLeaseMs } from './health-poller';
 
 const plugins = [
-  { type: 'scm', provider: 'in-memory' },
-  { type: 'registry', provider: 'harbor' },
+  { type: 'scm', provider: 'in-memory', manifest: {} },
+  { type: 'registry', provider: 'harbor', manifest: { checkTimeoutMs: 20_000 } },
 ];
 
 function result(overrides: Partial<CheckResult> = {}): CheckResult {
@@ -297,9 +297,12 @@ describe('HealthPoller', () => {
       'integrations_poller_lag_seconds',
       'integrations_poller_overdue',
     ]);
-    expect(() => poller(schedule, async () => result(), { leaseMs: 10_500 })).toThrow(
-      /HEALTH_POLLER_LEASE_MS \(10500\) must exceed/,
+    // The harbor plugin's own limit (20 s) is the longest.
+    const short = poller(schedule, async () => result(), { leaseMs: 20_500 }).poller;
+    expect(() => short.onApplicationBootstrap()).toThrow(
+      /HEALTH_POLLER_LEASE_MS \(20500\) must exceed the longest check time limit \(20000 ms\)/,
     );
     expect(defaultLeaseMs(loadHealthConfig({}))).toBe(27_000);
+    expect(defaultLeaseMs(loadHealthConfig({}), 20_000)).toBe(47_000);
   });
 });

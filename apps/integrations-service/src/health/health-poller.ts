@@ -11,7 +11,7 @@ import { LifecycleEvents } from '../catalog/lifecycle-events';
 import { Metrics } from '../observability/metrics/metrics';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { CheckActor } from './check-runner';
-import { CheckRunner, GUARD_GRACE_MS } from './check-runner';
+import { CheckRunner, GUARD_GRACE_MS, checkTimeoutOf } from './check-runner';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
 
@@ -35,11 +35,15 @@ function pluginKey(type: string, provider: string): string {
 }
 
 /**
- * How long a claim holds unless configured: longer than any check can take (its time limit and
- * the guard's grace), twice over, plus the time to write the result.
+ * How long a claim holds unless configured: longer than any check can take (the longest time
+ * limit of the loaded plugins and the guard's grace), twice over, plus the time to write the
+ * result.
  */
-export function defaultLeaseMs(config: HealthConfig): number {
-  return 2 * (config.checkTimeoutMs + GUARD_GRACE_MS) + 5_000;
+export function defaultLeaseMs(
+  config: HealthConfig,
+  longestCheckMs = config.checkTimeoutMs,
+): number {
+  return 2 * (longestCheckMs + GUARD_GRACE_MS) + 5_000;
 }
 
 /**
@@ -76,7 +80,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private lastRetentionAt = 0;
-  private readonly leaseMs: number;
+  private leaseMs = 0;
 
   constructor(
     @Inject(DatabaseToken) private readonly database: PollerDatabase,
@@ -85,12 +89,6 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
   ) {
-    this.leaseMs = config.poller.leaseMs ?? defaultLeaseMs(config);
-    if (this.leaseMs <= config.checkTimeoutMs + GUARD_GRACE_MS + config.poller.flushMs) {
-      throw new Error(
-        `HEALTH_POLLER_LEASE_MS (${this.leaseMs}) must exceed CHECK_TIMEOUT_MS + ${GUARD_GRACE_MS} + HEALTH_POLLER_FLUSH_MS, or every result would come back after its lease`,
-      );
-    }
     metrics.registerGauge({
       name: 'integrations_poller_lag_seconds',
       description: 'How long the oldest overdue health check has been due (0 when none is).',
@@ -105,10 +103,24 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     });
   }
 
+  /**
+   * Starts polling once the plugins are loaded (their time limits bound the lease).
+   * @throws Error when HEALTH_POLLER_LEASE_MS is not longer than the longest check
+   */
   onApplicationBootstrap(): void {
     if (!this.config.poller.enabled) {
       this.logger.log('the health poller is off (HEALTH_POLLER_ENABLED=false)');
       return;
+    }
+    const longest = Math.max(
+      this.config.checkTimeoutMs,
+      ...this.plugins.list().map((plugin) => checkTimeoutOf(plugin, this.config)),
+    );
+    this.leaseMs = this.config.poller.leaseMs ?? defaultLeaseMs(this.config, longest);
+    if (this.leaseMs <= longest + GUARD_GRACE_MS + this.config.poller.flushMs) {
+      throw new Error(
+        `HEALTH_POLLER_LEASE_MS (${this.leaseMs}) must exceed the longest check time limit (${longest} ms) + ${GUARD_GRACE_MS} + HEALTH_POLLER_FLUSH_MS, or results would come back after their leases`,
+      );
     }
     this.loop = this.run();
   }

@@ -49,11 +49,13 @@ describe('IntegrationChecksService', () => {
   function setUp(
     testConnection: IntegrationConnectorPlugin['testConnection'],
     config: HealthConfig = healthConfig,
+    manifest: { checkTimeoutMs?: number } = {},
   ) {
     const plugin = {
       name: 'fake',
       type: 'scm',
       provider: 'in-memory',
+      manifest,
       testConnection,
       checkHealth: testConnection,
     };
@@ -80,7 +82,7 @@ describe('IntegrationChecksService', () => {
     const runner = new CheckRunner(
       configs as unknown as IntegrationConfigFactory,
       metrics as unknown as Metrics,
-      { ...config, checkTimeoutMs: 1_000 },
+      config,
     );
     const service = new IntegrationChecksService(
       database as unknown as CatalogDatabase,
@@ -155,6 +157,21 @@ describe('IntegrationChecksService', () => {
     expect(changed[0]?.payload).toMatchObject({ previous: 'unknown', current: 'degraded' });
     expect(metrics.recordHealthCheck).toHaveBeenCalledWith('in-memory', 'unhealthy');
   });
+
+  it("bounds a check by the plugin's own time limit when its manifest sets one", async () => {
+    // The default would wait a minute; the plugin's 100 ms (and the guard's grace) applies.
+    const { service } = setUp(
+      () => new Promise<never>(() => undefined),
+      { ...healthConfig, checkTimeoutMs: 60_000 },
+      { checkTimeoutMs: 100 },
+    );
+    const result = await service.checkHealth(
+      principal,
+      integration.id,
+      new AbortController().signal,
+    );
+    expect(result).toMatchObject({ success: false, isTransient: true });
+  }, 4_000);
 
   it('in offline mode attempts nothing and records unknown, saying the site is offline', async () => {
     const testConnection = jest.fn(async () => healthy);

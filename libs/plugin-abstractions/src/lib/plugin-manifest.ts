@@ -31,4 +31,14 @@ export interface PluginManifest {
   /** Scopes or permissions the provider credential needs, as the provider names them. */
   readonly requiredScopes: readonly string[];
   readonly capabilities: readonly Capability[];
+  /**
+   * How long one `testConnection` or `checkHealth` of this plugin may take, in milliseconds
+   * (100 to 300,000), when the provider is known to answer slowly (a token exchange and a
+   * catalog walk, say). Without it the host's default applies (`CHECK_TIMEOUT_MS`, 10 s). The
+   * host hands the limit to the plugin as `host.timeoutMs` and stops waiting a little after it.
+   */
+  readonly checkTimeoutMs?: number;
 }
+
+/** The bounds of `PluginManifest.checkTimeoutMs`. */
+export const CHECK_TIMEOUT_BOUNDS_MS = { min: 100, max: 300_000 } as const;

@@ -28,6 +28,7 @@ function aPlugin(overrides: Record<string, unknown> = {}, manifest: Record<strin
 describe('pluginShapeRules', () => {
   it('accept a well-formed plugin', () => {
     expect(pluginShapeProblem(aPlugin(), context)).toBeUndefined();
+    expect(pluginShapeProblem(aPlugin({}, { checkTimeoutMs: 30_000 }), context)).toBeUndefined();
   });
 
   it.each([
@@ -36,6 +37,16 @@ describe('pluginShapeRules', () => {
     ['no checkHealth', aPlugin({ checkHealth: undefined }), 'checkHealth is not a function'],
     ['no manifest', aPlugin({ manifest: null }), 'manifest is not an object'],
     ['a future contract', aPlugin({}, { contractVersion: '2.0' }), /contract major version 2/],
+    [
+      'a check time limit that is not whole milliseconds',
+      aPlugin({}, { checkTimeoutMs: 2.5 }),
+      'checkTimeoutMs is 2.5, not an integer from 100 to 300000 (milliseconds)',
+    ],
+    [
+      'a check time limit past five minutes',
+      aPlugin({}, { checkTimeoutMs: 300_001 }),
+      /^checkTimeoutMs is 300001/,
+    ],
     [
       'an unsupported dialect',
       aPlugin({}, { settingsSchema: { $schema: 'http://json-schema.org/draft-04/schema#' } }),

@@ -1,6 +1,7 @@
 import {
   Capabilities,
   checkContractVersion,
+  CHECK_TIMEOUT_BOUNDS_MS,
   CONTRACT_VERSION,
 } from '@stellaops/integrations-plugin-abstractions';
 import type { JsonSchema } from '@stellaops/integrations-plugin-abstractions';
@@ -149,6 +150,19 @@ export const pluginShapeRules: readonly PluginShapeRule[] = Object.freeze([
         ? undefined
         : 'requiredScopes is not a list of strings',
     ),
+  },
+  {
+    group: 'manifest',
+    title: `checkTimeoutMs, when set, is an integer from ${CHECK_TIMEOUT_BOUNDS_MS.min} to ${CHECK_TIMEOUT_BOUNDS_MS.max}`,
+    problem: onManifest((manifest) => {
+      const timeout = manifest['checkTimeoutMs'];
+      if (timeout === undefined) return undefined;
+      return Number.isInteger(timeout) &&
+        (timeout as number) >= CHECK_TIMEOUT_BOUNDS_MS.min &&
+        (timeout as number) <= CHECK_TIMEOUT_BOUNDS_MS.max
+        ? undefined
+        : `checkTimeoutMs is ${JSON.stringify(timeout)}, not an integer from ${CHECK_TIMEOUT_BOUNDS_MS.min} to ${CHECK_TIMEOUT_BOUNDS_MS.max} (milliseconds)`;
+    }),
   },
   {
     group: 'settings schema',
