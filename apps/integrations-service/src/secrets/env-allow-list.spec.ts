@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../config/config.error';
 import { EnvAllowList, parseEnvAllowList } from './env-allow-list';
@@ -73,10 +73,25 @@ describe('EnvAllowList', () => {
 
 describe('isServiceVariable', () => {
   it('covers every variable the service configuration reads', () => {
-    // Read from the source, so that a variable added to the configuration is covered or fails here.
-    const source = readFileSync(path.join(__dirname, '../config/service-config.ts'), 'utf8');
-    const read = [...source.matchAll(/env(?:, |\[)'([A-Z][A-Z0-9_]*)'/g)].map((match) => match[1]);
-    expect(read.length).toBeGreaterThan(20);
+    // Read from the sources (the service's configuration and every module's slice of it), so that
+    // a variable added to the configuration is covered or fails here.
+    const root = path.join(__dirname, '..');
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      /(^|\/)([a-z-]+\.config|service-config|outbound-config)\.ts$/.test(file),
+    );
+    expect(files).toEqual(
+      expect.arrayContaining([
+        path.join('config', 'service-config.ts'),
+        path.join('health', 'health.config.ts'),
+        path.join('events', 'events.config.ts'),
+      ]),
+    );
+    const read = files.flatMap((file) =>
+      [
+        ...readFileSync(path.join(root, file), 'utf8').matchAll(/env(?:, |\[)'([A-Z][A-Z0-9_]*)'/g),
+      ].map((match) => match[1]),
+    );
+    expect(read.length).toBeGreaterThan(35);
     expect(read.filter((name) => name !== undefined && !isServiceVariable(name))).toEqual([]);
   });
 
