@@ -43,6 +43,8 @@ export function openCatalogDatabase(config: ServiceConfig): Promise<Database> {
         connectTimeoutMs: config.databaseTimeouts.connectMs,
         statementTimeoutMs: config.databaseTimeouts.statementMs,
         queryTimeoutMs: config.databaseTimeouts.queryMs,
+        // The count bound of the health history's retention (the poller enforces the age bound).
+        healthHistoryLimit: config.health.retention.maxEntries,
         logger: databaseLogger(logger),
       });
     })();
