@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
+  assessHealth,
   ConflictError,
   InputError,
   NotFoundError,
@@ -258,6 +259,8 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     await expect(
       repo().recordHealth(TENANT, theirs.id, {
         status: 'unhealthy',
+        consecutiveFailures: 1,
+        nextCheckAt: new Date().toISOString(),
         message: 'x',
         checkedAt: new Date().toISOString(),
         success: false,
@@ -267,11 +270,13 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     await expect(repo().count(TENANT)).resolves.toBe(0);
   });
 
-  it('records health without bumping the version, and counts the failure streak', async () => {
+  it('records the health, streak and next check it is given, without bumping the version', async () => {
     const inserted = await repo().insert(record());
     const failedAt = '2026-11-23T10:00:00.123Z';
     const first = await repo().recordHealth(TENANT, inserted.id, {
       status: 'unhealthy',
+      consecutiveFailures: 1,
+      nextCheckAt: '2026-11-23T10:05:00.123Z',
       message: 'connection refused',
       checkedAt: failedAt,
       success: false,
@@ -286,35 +291,56 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
       updatedAt: inserted.updatedAt,
     });
     const second = await repo().recordHealth(TENANT, inserted.id, {
-      status: 'unhealthy',
+      status: 'degraded',
+      consecutiveFailures: 2,
+      nextCheckAt: '2026-11-23T10:15:00.000Z',
       message: 'still refused',
       checkedAt: '2026-11-23T10:05:00.000Z',
       success: false,
     });
     expect(second?.previousHealth).toBe('unhealthy');
-    expect(second?.integration.consecutiveFailures).toBe(2);
+    expect(second?.integration).toMatchObject({ health: 'degraded', consecutiveFailures: 2 });
     const healed = await repo().recordHealth(TENANT, inserted.id, {
       status: 'healthy',
+      consecutiveFailures: 0,
+      nextCheckAt: '2026-11-23T10:20:00.000Z',
       message: 'ok',
       checkedAt: '2026-11-23T10:10:00.000Z',
       success: true,
       integrationStatus: 'active',
     });
-    expect(healed?.previousHealth).toBe('unhealthy');
+    expect(healed?.previousHealth).toBe('degraded');
     expect(healed?.integration).toMatchObject({
       health: 'healthy',
       status: 'active',
       consecutiveFailures: 0,
       version: 1,
     });
+    const [stored] = (await backendOf(current().db).dataSource.query(
+      `SELECT "next_check_at" FROM ${tableNames(current().schema).integrations} WHERE "id" = $1`,
+      [inserted.id],
+    )) as { next_check_at: string }[];
+    expect(stored?.next_check_at).toBe('2026-11-23T10:20:00.000Z');
     await expect(
       repo().recordHealth(TENANT, randomUUID(), {
         status: 'healthy',
+        consecutiveFailures: 0,
+        nextCheckAt: failedAt,
         message: 'ok',
         checkedAt: failedAt,
         success: true,
       }),
     ).resolves.toBeNull();
+    await expect(
+      repo().recordHealth(TENANT, inserted.id, {
+        status: 'healthy',
+        consecutiveFailures: -1,
+        nextCheckAt: failedAt,
+        message: 'ok',
+        checkedAt: failedAt,
+        success: true,
+      }),
+    ).rejects.toBeInstanceOf(InputError);
   });
 
   it('never re-enables a registration disabled while its test ran', async () => {
@@ -322,6 +348,8 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     await repo().update(TENANT, inserted.id, { status: 'disabled', updatedBy: 'operator' }, 1);
     const recorded = await repo().recordHealth(TENANT, inserted.id, {
       status: 'healthy',
+      consecutiveFailures: 0,
+      nextCheckAt: '2026-11-23T10:15:00.000Z',
       message: 'ok',
       checkedAt: '2026-11-23T10:10:00.000Z',
       success: true,
@@ -330,25 +358,49 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     expect(recorded?.integration).toMatchObject({ status: 'disabled', health: 'healthy' });
   });
 
-  it('serializes concurrent health results on the row', async () => {
+  it('serializes read-assess-record transactions on the row lock (findById forUpdate)', async () => {
     const inserted = await repo().insert(record());
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        repo().recordHealth(TENANT, inserted.id, {
-          status: 'unhealthy',
-          message: 'down',
-          checkedAt: new Date().toISOString(),
-          success: false,
+        current().db.transaction(async (uow) => {
+          const before = await uow.integrations.findById(TENANT, inserted.id, { forUpdate: true });
+          if (before === null) throw new Error('the registration vanished');
+          const assessed = assessHealth(before.consecutiveFailures, {
+            success: false,
+            status: 'unhealthy',
+            isTransient: true,
+          });
+          return uow.integrations.recordHealth(TENANT, inserted.id, {
+            status: assessed.health,
+            consecutiveFailures: assessed.consecutiveFailures,
+            nextCheckAt: new Date().toISOString(),
+            message: 'down',
+            checkedAt: new Date().toISOString(),
+            success: false,
+          });
         }),
       ),
     );
-    // Each saw the one before: exactly one saw the change from `unknown`.
+    // Each read the streak the one before wrote: no increment was lost, one saw `unknown`.
     expect(results.filter((result) => result?.previousHealth === 'unknown')).toHaveLength(1);
     expect(
       results
         .map((result) => result?.integration.consecutiveFailures)
         .sort((a, b) => (a ?? 0) - (b ?? 0)),
     ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  });
+
+  it('findById forUpdate reads as findById does, and answers null for what findById does', async () => {
+    const inserted = await repo().insert(record());
+    await expect(
+      current().db.transaction((uow) =>
+        uow.integrations.findById(TENANT, inserted.id, { forUpdate: true }),
+      ),
+    ).resolves.toEqual(inserted);
+    await expect(
+      repo().findById(OTHER_TENANT, inserted.id, { forUpdate: true }),
+    ).resolves.toBeNull();
+    await expect(repo().findById(TENANT, 'not-a-uuid', { forUpdate: true })).resolves.toBeNull();
   });
 
   it('pages through 1,000 registrations in byte order, each exactly once, with and without filters', async () => {
@@ -551,6 +603,8 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
               } else if (step.kind === 'recordHealth' && !deleted) {
                 const recorded = await repo().recordHealth(target.tenantId, target.id, {
                   status: step.ok ? 'healthy' : 'unhealthy',
+                  consecutiveFailures: step.ok ? 0 : 1,
+                  nextCheckAt: new Date().toISOString(),
                   message: 'checked',
                   checkedAt: new Date().toISOString(),
                   success: step.ok,

@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  HealthStatus,
-  Integration,
-  IntegrationPatch,
-  IntegrationProvider,
-  IntegrationStatus,
-  IntegrationType,
-} from '@stellaops/integrations-core';
+import type { HealthStatus, Integration, IntegrationPatch } from '@stellaops/integrations-core';
 import {
   ConflictError,
   InputError,
@@ -16,12 +9,10 @@ import {
   PreconditionFailedError,
 } from '@stellaops/integrations-core';
 import type { CredentialsCodec } from '../credentials-codec';
-import { CredentialsDecryptionError } from '../errors/credentials-decryption.error';
 import { PgErrorCodes, pgErrorOf } from '../sql/pg-error';
 import { perSchema } from '../sql/per-schema';
 import type { SqlExecutor } from '../sql/sql-executor';
 import type { TableNames } from '../sql/sql-identifiers';
-import { toIso, toIsoOrNull } from '../sql/timestamps';
 import type {
   IntegrationHealthUpdate,
   IntegrationListQuery,
@@ -31,56 +22,9 @@ import type {
   RecordedHealth,
 } from './integration-repository';
 import { assertLimit } from './assert-limit';
-
-interface IntegrationRow {
-  id: string;
-  tenant_id: string;
-  name: string;
-  type: string;
-  provider: string;
-  endpoint: string;
-  settings: Record<string, unknown>;
-  credentials: unknown;
-  status: string;
-  health: string;
-  last_checked_at: string | null;
-  last_health_message: string | null;
-  consecutive_failures: number;
-  health_check_interval_seconds: number;
-  tags: string[];
-  created_at: string;
-  updated_at: string;
-  created_by: string;
-  updated_by: string;
-  version: number;
-}
-
-const COLUMN_NAMES = [
-  'id',
-  'tenant_id',
-  'name',
-  'type',
-  'provider',
-  'endpoint',
-  'settings',
-  'credentials',
-  'status',
-  'health',
-  'last_checked_at',
-  'last_health_message',
-  'consecutive_failures',
-  'health_check_interval_seconds',
-  'tags',
-  'created_at',
-  'updated_at',
-  'created_by',
-  'updated_by',
-  'version',
-] as const satisfies readonly (keyof IntegrationRow)[];
-
-function columns(alias?: string): string {
-  return COLUMN_NAMES.map((name) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', ');
-}
+import { assertNumber } from './assert-number';
+import type { IntegrationRow } from './integration-row';
+import { integrationColumns as columns, toIntegration } from './integration-row';
 
 const UNIQUE_NAME = 'uq_integrations_tenant_name';
 const PRIMARY_KEY = 'pk_integrations';
@@ -88,6 +32,7 @@ const PRIMARY_KEY = 'pk_integrations';
 export interface IntegrationStatements {
   readonly insert: string;
   readonly findById: string;
+  readonly findByIdForUpdate: string;
   readonly list: string;
   readonly listTagged: string;
   readonly listTaggedFiltered: string;
@@ -116,6 +61,13 @@ function listFilters(alias: '' | 'i.'): string {
 export function buildIntegrationStatements(tables: TableNames): IntegrationStatements {
   const t = tables.integrations;
   const live = `"id" = $1 AND "tenant_id" = $2 AND "deleted_at" IS NULL`;
+  const nextToken = `nextval('${tables.leaseTokens}')`;
+  // An update that disables the registration or changes its endpoint, settings or credentials
+  // ($7, $4, $5, $6) takes a new lease token and clears the lease: a poll in flight measured
+  // what no longer exists, so its result is discarded, and the row is claimable at once (its
+  // due time is kept) to be checked as it is now. A soft delete needs no token: results for a
+  // deleted row are refused by its deleted_at.
+  const fence = `($7::text = 'disabled' OR $4::text IS NOT NULL OR $5::jsonb IS NOT NULL OR $6::jsonb IS NOT NULL)`;
   return {
     // A new registration is due for its first check at once.
     insert: `INSERT INTO ${t} ("id", "tenant_id", "name", "type", "provider", "endpoint", "settings",
@@ -124,6 +76,7 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::text[], $12, $12, now())
       RETURNING ${columns()}`,
     findById: `SELECT ${columns()} FROM ${t} WHERE ${live}`,
+    findByIdForUpdate: `SELECT ${columns()} FROM ${t} WHERE ${live} FOR UPDATE`,
     // One statement for every combination of filters but the tag: with unnamed statements each
     // execution is planned with its parameters, so the `$n IS NULL` branches fold away, and the
     // search pattern folds to a constant the trigram index can use (see the listing-indexes
@@ -159,6 +112,7 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
       LIMIT $9`,
     // Conditional on the version in the same statement: of N concurrent updates at one version,
     // exactly one matches; the others re-check the row after it commits and match nothing.
+    // Disabling, or changing what a check connects with, fences a poll in flight (see `fence`).
     update: `UPDATE ${t} SET
         "name" = COALESCE($3::text, "name"),
         "endpoint" = COALESCE($4::text, "endpoint"),
@@ -171,7 +125,10 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
         "tags" = COALESCE($9::text[], "tags"),
         "updated_by" = $10,
         "updated_at" = now(),
-        "version" = "version" + 1
+        "version" = "version" + 1,
+        "lease_owner" = CASE WHEN ${fence} THEN NULL ELSE "lease_owner" END,
+        "lease_until" = CASE WHEN ${fence} THEN NULL ELSE "lease_until" END,
+        "lease_token" = CASE WHEN ${fence} THEN ${nextToken} ELSE "lease_token" END
       WHERE ${live} AND ($11::integer IS NULL OR "version" = $11::integer)
       RETURNING ${columns()}`,
     versionOf: `SELECT "version" FROM ${t} WHERE ${live}`,
@@ -189,6 +146,9 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
     // The locked read of the previous health and the write are one statement, so concurrent
     // results each see the one before (a change is reported once).
     // Under the row lock, a registration disabled while its test ran stays disabled.
+    // A new token and no lease: a poll of the row still in flight is discarded when it reports
+    // (its token no longer matches) instead of overwriting this newer result, and the row is
+    // claimable again at its new due time.
     recordHealth: `WITH "previous" AS (
         SELECT "id", "health" FROM ${t} WHERE ${live} FOR UPDATE
       )
@@ -196,9 +156,12 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
         "health" = $3,
         "last_health_message" = $4,
         "last_checked_at" = $5::timestamptz,
-        "consecutive_failures" = CASE WHEN $6::boolean THEN 0 ELSE i."consecutive_failures" + 1 END,
+        "consecutive_failures" = $6::integer,
         "status" = CASE WHEN i."status" = 'disabled' THEN i."status" ELSE COALESCE($7::text, i."status") END,
-        "next_check_at" = $5::timestamptz + make_interval(secs => i."health_check_interval_seconds")
+        "next_check_at" = $8::timestamptz,
+        "lease_owner" = NULL,
+        "lease_until" = NULL,
+        "lease_token" = ${nextToken}
       FROM "previous"
       WHERE i."id" = "previous"."id"
       RETURNING ${columns('i')}, "previous"."health" AS "previous_health"`,
@@ -242,16 +205,23 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         normalizeTags(record.tags),
         record.createdBy,
       ]);
-      return this.toIntegration(expectRow(row));
+      return this.integrationOf(expectRow(row));
     } catch (error) {
       throw this.translateWriteError(error, record.name, id);
     }
   }
 
-  async findById(tenantId: string, id: string): Promise<Integration | null> {
+  async findById(
+    tenantId: string,
+    id: string,
+    options: { readonly forUpdate?: boolean } = {},
+  ): Promise<Integration | null> {
     if (!isUuid(id)) return null;
-    const [row] = await this.db.rows<IntegrationRow>(this.sql.findById, [id, tenantId]);
-    return row === undefined ? null : this.toIntegration(row);
+    const [row] = await this.db.rows<IntegrationRow>(
+      options.forUpdate === true ? this.sql.findByIdForUpdate : this.sql.findById,
+      [id, tenantId],
+    );
+    return row === undefined ? null : this.integrationOf(row);
   }
 
   async list(query: IntegrationListQuery): Promise<IntegrationPage> {
@@ -283,7 +253,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
           );
     const hasMore = rows.length > query.limit;
     const items = (hasMore ? rows.slice(0, query.limit) : rows).map((row) =>
-      this.toIntegration(row),
+      this.integrationOf(row),
     );
     const last = items.at(-1);
     return { items, next: hasMore && last ? { name: last.name, id: last.id } : null };
@@ -318,7 +288,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     }
     const [row] = rows;
     if (row === undefined) throw await this.whyUnchanged(tenantId, id, expectedVersion);
-    return this.toIntegration(row);
+    return this.integrationOf(row);
   }
 
   async softDelete(
@@ -335,7 +305,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
       expectedVersion ?? null,
     ]);
     if (row === undefined) throw await this.whyUnchanged(tenantId, id, expectedVersion);
-    return this.toIntegration(row);
+    return this.integrationOf(row);
   }
 
   async recordHealth(
@@ -344,6 +314,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     result: IntegrationHealthUpdate,
   ): Promise<RecordedHealth | null> {
     if (!isUuid(id)) return null;
+    assertNumber('consecutiveFailures', result.consecutiveFailures, { min: 0 });
     const [row] = await this.db.rows<IntegrationRow & { previous_health: string }>(
       this.sql.recordHealth,
       [
@@ -352,13 +323,14 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         result.status,
         result.message,
         result.checkedAt,
-        result.success,
+        result.consecutiveFailures,
         result.integrationStatus ?? null,
+        result.nextCheckAt,
       ],
     );
     if (row === undefined) return null;
     return {
-      integration: this.toIntegration(row),
+      integration: this.integrationOf(row),
       previousHealth: row.previous_health as HealthStatus,
     };
   }
@@ -381,6 +353,10 @@ export class SqlIntegrationRepository implements IntegrationRepository {
     );
   }
 
+  private integrationOf(row: IntegrationRow): Integration {
+    return toIntegration(row, this.codec);
+  }
+
   private translateWriteError(error: unknown, name: string, id: string): unknown {
     const pg = pgErrorOf(error);
     if (pg?.code !== PgErrorCodes.UniqueViolation) return error;
@@ -393,48 +369,6 @@ export class SqlIntegrationRepository implements IntegrationRepository {
       return new ConflictError(`an integration with id ${id} already exists`, { cause: error });
     }
     return error;
-  }
-
-  private toIntegration(row: IntegrationRow): Integration {
-    const credentials = this.readCredentials(row);
-    return {
-      id: row.id,
-      tenantId: row.tenant_id,
-      name: row.name,
-      type: row.type as IntegrationType,
-      provider: row.provider as IntegrationProvider,
-      endpoint: row.endpoint,
-      settings: row.settings,
-      ...credentials,
-      status: row.status as IntegrationStatus,
-      health: row.health as HealthStatus,
-      lastCheckedAt: toIsoOrNull(row.last_checked_at),
-      lastHealthMessage: row.last_health_message,
-      consecutiveFailures: row.consecutive_failures,
-      healthCheckIntervalSeconds: row.health_check_interval_seconds,
-      tags: row.tags,
-      createdAt: toIso(row.created_at),
-      updatedAt: toIso(row.updated_at),
-      createdBy: row.created_by,
-      updatedBy: row.updated_by,
-      version: row.version,
-    };
-  }
-
-  /**
-   * One row whose credentials cannot be decrypted (written under another key, or altered) must
-   * not take the tenant's listing down with it: the row is read with no credentials and says
-   * why, and only what needs the credentials fails.
-   */
-  private readCredentials(
-    row: IntegrationRow,
-  ): Pick<Integration, 'credentials' | 'credentialsUnreadable'> {
-    try {
-      return { credentials: this.codec.decode(row.credentials, row.tenant_id, row.id) };
-    } catch (error) {
-      if (!(error instanceof CredentialsDecryptionError)) throw error;
-      return { credentials: {}, credentialsUnreadable: error.message };
-    }
   }
 }
 
