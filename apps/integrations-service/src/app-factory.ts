@@ -1,4 +1,4 @@
-import type { LogLevel } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -7,20 +7,22 @@ import { AppModule } from './app.module';
 import type { ServiceConfig } from './config/service-config';
 import { registerEdgeHooks } from './http-edge/edge-hooks';
 import { SafeInputPipe } from './http-edge/safe-input.pipe';
+import {
+  registerRequestLogContext,
+  requestIdOf,
+} from './observability/logging/request-log-context';
+import { ServiceLogger } from './observability/logging/service-logger';
 import { handleClientError } from './problem/client-error-handler';
 import { handleFrameworkError } from './problem/framework-error-handler';
-
-const NEST_LOG_LEVELS: Record<ServiceConfig['logLevel'], LogLevel[] | false> = {
-  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
-  info: ['log', 'warn', 'error', 'fatal'],
-  warn: ['warn', 'error', 'fatal'],
-  error: ['error', 'fatal'],
-  silent: false,
-};
 
 export interface CreateAppOptions {
   /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. Default true. */
   readonly docs?: boolean;
+  /**
+   * The logger of every Nest `Logger` (main installs it before anything logs); default a
+   * `ServiceLogger` for `config.logging` on standard output.
+   */
+  readonly logger?: LoggerService;
 }
 
 /**
@@ -37,7 +39,10 @@ function connectionsCheckingInterval(config: ServiceConfig): number {
  * Nest routes Fastify's errors (such as 413 and 415) through the problem+json filter; the router's
  * own (a bad URL), Node's connection-level ones (malformed HTTP, headers too large, a request not
  * received in time), a missing Host and the 503 of a shutdown are answered by the handlers and
- * hooks installed here. Every body, query and path parameter passes `SafeInputPipe` first.
+ * hooks installed here. Every body, query and path parameter passes `SafeInputPipe` first. Every
+ * request has an id (a safe `x-request-id` it came with, or a new one), echoed in the response
+ * and carried by every log line written while it is served; Fastify's own logger stays off, so
+ * that each line is written once, by the service's logger.
  */
 export async function createApp(
   config: ServiceConfig,
@@ -58,14 +63,19 @@ export async function createApp(
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The id is checked by genReqId, never taken from a header as it is. Fastify's own logger
+    // is left off (no `logger` option): requests are logged by the service's (request-log-context).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
   });
   const fastify = adapter.getInstance();
   // JSON only: without this, text/plain bodies would reach the handlers as strings.
   fastify.removeContentTypeParser('text/plain');
+  registerRequestLogContext(fastify);
   registerEdgeHooks(fastify);
 
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LOG_LEVELS[config.logLevel],
+    logger: options.logger ?? ServiceLogger.create(config.logging),
     bufferLogs: false,
     // Fastify's own JSON parser only: Nest would add a form-urlencoded one, and this API is JSON.
     bodyParser: false,

@@ -5,24 +5,32 @@ import { AuthService } from './auth/auth.service';
 import { ConfigError } from './config/config.error';
 import { loadServiceConfig } from './config/service-config';
 import { openCatalogDatabase } from './database/open-catalog-database';
+import { ServiceLogger } from './observability/logging/service-logger';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadServiceConfig();
+  // Before anything logs (the database's first line may come from the next statement).
+  const serviceLogger = ServiceLogger.install(config.logging);
+  const logger = new Logger('Bootstrap');
   // Start the database (the embedded server's initdb and start-up) while the application is
   // assembled; the database module takes this same promise, and reports its failure.
   openCatalogDatabase(config).catch(() => undefined);
-  const app = await createApp(config);
+  const app = await createApp(config, { logger: serviceLogger });
   // Drain in-flight requests and close the database, then exit 0; a second signal forces it.
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(1);
       stopping = true;
+      logger.log({ message: 'stopping', signal });
       app.close().then(
-        () => process.exit(0),
+        () => {
+          logger.log({ message: 'stopped', signal });
+          process.exit(0);
+        },
         (error: unknown) => {
-          process.stderr.write(`shutdown failed: ${String(error)}\n`);
+          logger.error({ message: 'shutdown failed', err: error });
           process.exit(1);
         },
       );
@@ -30,8 +38,9 @@ async function main(): Promise<void> {
   }
   await app.listen({ host: config.host, port: config.port });
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
-  const logger = new Logger('Bootstrap');
-  logger.log(`ready in ${Math.round(performance.now() - started)} ms`);
+  logger.log({ message: 'ready', url, startupMs: Math.round(performance.now() - started) });
+  // The banner is for whoever started the service by hand, not a log line: plain text on stdout
+  // in every LOG_FORMAT, after the ready line (README, "Logs").
   const lines = [`StellaOps Integrations listening on ${url}`, `API docs: ${url}/docs`];
   const token = config.printToken ? await app.get(AuthService).localToken() : undefined;
   if (token !== undefined) {

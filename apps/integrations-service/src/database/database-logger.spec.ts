@@ -1,4 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { loadLoggingConfig } from '../observability/logging/logging.config';
+import { ServiceLogger } from '../observability/logging/service-logger';
+import { captureOutput } from '../observability/logging/testing/capture-output';
 import { databaseLogger } from './database-logger';
 
 describe('databaseLogger', () => {
@@ -29,7 +32,7 @@ describe('databaseLogger', () => {
     expect(log).toHaveBeenCalledWith('database opened');
   });
 
-  it('keeps the message when a field has its name', () => {
+  it('keeps the message when a field has its name, and the field as _message', () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     databaseLogger(new Logger('Database')).warn('a pooled PostgreSQL connection failed', {
       message: 'not this one',
@@ -37,7 +40,27 @@ describe('databaseLogger', () => {
     });
     expect(warn).toHaveBeenCalledWith({
       message: 'a pooled PostgreSQL connection failed',
+      _message: 'not this one',
       error: 'ECONNRESET',
     });
+  });
+
+  it("writes a line's fields as top-level keys of one JSON line of the service log", () => {
+    const output = captureOutput();
+    ServiceLogger.install(loadLoggingConfig({ LOG_FORMAT: 'json' }), output);
+    databaseLogger(new Logger('Database')).warn('removed a stale PostgreSQL pid file', {
+      clusterDir: '/srv/data/postgres',
+      pid: 4242,
+    });
+    expect(output.lines()).toEqual([
+      {
+        time: expect.any(String),
+        level: 'warn',
+        context: 'Database',
+        clusterDir: '/srv/data/postgres',
+        pid: 4242,
+        msg: 'removed a stale PostgreSQL pid file',
+      },
+    ]);
   });
 });

@@ -1,6 +1,10 @@
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { ConfigModule } from '../config/config.module';
+import { withLogContext } from '../observability/logging/log-context';
+import { loadLoggingConfig } from '../observability/logging/logging.config';
+import { ServiceLogger } from '../observability/logging/service-logger';
+import { captureOutput } from '../observability/logging/testing/capture-output';
 import { loadServiceConfig } from '../config/service-config';
 import { globalAgent as httpGlobalAgent } from 'node:http';
 import { globalAgent as httpsGlobalAgent } from 'node:https';
@@ -92,52 +96,80 @@ describe('PluginHostFactory', () => {
     });
     host.logger.info('token tok-123 accepted', { integrationId: 'spoofed', attempt: 1 });
     secrets.push('tok-123');
-    host.logger.error('token tok-123 refused', { header: 'Bearer tok-123' });
+    host.logger.error('token tok-123 refused', {
+      header: 'Bearer tok-123',
+      response: { echoed: ['tok-123'] },
+      message: 'a field',
+    });
 
-    const [infoLine] = info.mock.calls[0] ?? [];
-    const [errorLine] = error.mock.calls[0] ?? [];
-    expect(typeof infoLine).toBe('string');
-    expect(infoLine).not.toContain('\n');
-    expect(JSON.parse(infoLine as string)).toEqual({
-      message: 'token tok-123 accepted',
-      integrationId: 'i-1',
-      provider: 'acme',
-      attempt: 1,
-    });
-    expect(JSON.parse(errorLine as string)).toEqual({
-      message: `token ${REDACTED} refused`,
-      header: `Bearer ${REDACTED}`,
-      integrationId: 'i-1',
-      provider: 'acme',
-    });
+    expect(info.mock.calls).toEqual([
+      [{ message: 'token tok-123 accepted', integrationId: 'i-1', provider: 'acme', attempt: 1 }],
+    ]);
+    expect(error.mock.calls).toEqual([
+      [
+        {
+          message: `token ${REDACTED} refused`,
+          header: `Bearer ${REDACTED}`,
+          response: { echoed: [REDACTED] },
+          _message: 'a field',
+          integrationId: 'i-1',
+          provider: 'acme',
+        },
+      ],
+    ]);
     expect(Reflect.get(error.mock.contexts[0] as object, 'context')).toBe('plugin:acme');
   });
 
-  it('writes a plugin line as one line of the service log, its fields as JSON', () => {
-    const written: string[] = [];
-    jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      written.push(String(chunk));
-      return true;
-    });
-    // The service's logger as the app runs it: Nest's console logger, no colours.
-    Logger.overrideLogger(new ConsoleLogger({ colors: false }));
+  it("keeps the log context's fields over the plugin's of the same name", () => {
+    const info = jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     const host = hosts.create({ context: 'plugin:acme', fields: { integrationId: 'i-1' } });
+    withLogContext({ requestId: 'r-1', tenant: 'acme' }, () =>
+      host.logger.info('listed', { requestId: 'spoofed', tenant: 'other', count: 2 }),
+    );
+    expect(info).toHaveBeenCalledWith({
+      message: 'listed',
+      requestId: 'r-1',
+      tenant: 'acme',
+      integrationId: 'i-1',
+      count: 2,
+    });
+  });
+
+  it("writes a plugin line as one JSON line of the service log, the plugin's fields as its keys", () => {
+    const output = captureOutput();
+    ServiceLogger.install(loadLoggingConfig({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug' }), output);
+    const host = hosts.create({
+      context: 'plugin:acme',
+      fields: { integrationId: 'i-1', provider: 'acme' },
+      secrets: () => ['s3cr3t-value'],
+    });
     host.logger.info('listed\nrepositories', {
       count: 3,
-      nested: { page: 2, cursor: 'abc' },
-      failure: new Error('boom'),
+      nested: { page: 2, cursor: 'abc', echoed: 'x-s3cr3t-value-y' },
+      failure: new Error('refused s3cr3t-value'),
+      headers: { Authorization: 'Basic Zm9vOmJhcg==' },
+      provider: 'spoofed',
     });
-    expect(written).toHaveLength(1);
-    const line = written[0] ?? '';
-    expect(line.trimEnd().split('\n')).toHaveLength(1);
-    expect(line).toContain('[plugin:acme]');
-    const json = line.slice(line.indexOf('{'), line.lastIndexOf('}') + 1);
-    expect(JSON.parse(json)).toEqual({
-      message: 'listed\nrepositories',
+    host.logger.debug('at debug');
+    expect(output.chunks).toHaveLength(2);
+    expect(output.lines()[0]).toEqual({
+      time: expect.any(String),
+      level: 'info',
+      context: 'plugin:acme',
       count: 3,
-      nested: { page: 2, cursor: 'abc' },
-      failure: { name: 'Error', message: 'boom' },
+      nested: { page: 2, cursor: 'abc', echoed: `x-${REDACTED}-y` },
+      // Even at debug: the plugin's errors keep no stack (it would repeat the message unmasked).
+      failure: { name: 'Error', message: `refused ${REDACTED}` },
+      headers: { Authorization: REDACTED },
       integrationId: 'i-1',
+      provider: 'acme',
+      msg: 'listed\nrepositories',
     });
+    expect(output.lines()[1]).toMatchObject({
+      level: 'debug',
+      context: 'plugin:acme',
+      msg: 'at debug',
+    });
+    expect(output.chunks.join('')).not.toMatch(/s3cr3t-value|Zm9vOmJhcg==/);
   });
 });

@@ -11,6 +11,9 @@ import { InjectServiceConfig } from '../config/service-config.token';
 import type { OutboundFactory, OutboundRequest } from './outbound-fetch';
 import { InjectOutboundFactory } from './outbound-fetch';
 import { redactSecrets } from './redact-secrets';
+import { currentLogContext } from '../observability/logging/log-context';
+import type { LogEntry } from '../observability/logging/log-entry';
+import { logEntry } from '../observability/logging/log-entry';
 
 export interface PluginHostOptions {
   /** The logger's context, e.g. `plugin:github-app`. */
@@ -26,8 +29,8 @@ export interface PluginHostOptions {
 const NO_SECRETS = (): readonly string[] => [];
 
 /**
- * Builds the `PluginHost` a plugin gets: a redacting logger, the clock, and the guarded way out
- * (a bounded `fetch` and the agents behind it).
+ * Builds the `PluginHost` a plugin gets: a redacting logger (see `pluginLogger`), the clock, and
+ * the guarded way out (a bounded `fetch` and the agents behind it).
  */
 @Injectable()
 export class PluginHostFactory {
@@ -61,39 +64,31 @@ function boundedFetch(fetch: HostFetch, timeoutMs: number): HostFetch {
   };
 }
 
-// Values JSON cannot show as they are: an Error would print `{}`, a bigint would throw.
-function jsonValue(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message };
-  if (typeof value === 'bigint') return value.toString();
-  return value;
-}
-
 /**
- * One line per entry: the message and the fields as one JSON object after the logger's context,
- * so that a log shipper reads them and a message with a line break cannot split the entry.
+ * The plugin's logger: each entry is one line of the service log with the plugin's fields as
+ * top-level keys beside the message. The host's fields (which registration, which provider) and
+ * the current log context's (the request, the tenant) are written over any field of the same name
+ * the plugin passes, so that a plugin cannot pass for another registration or request; then
+ * every value this registration's secrets have resolved to — in any of the forms
+ * `redactionForms` lists — is masked wherever it appears, in the message and in the fields (an
+ * Error keeps only its name and its masked message; what is nested deeper than `redactSecrets`
+ * inspects is replaced whole). The service's logger then masks fields by their names
+ * (`loggableValue`).
  */
-export function formatPluginLine(entry: Readonly<Record<string, unknown>>): string {
-  try {
-    return JSON.stringify(entry, jsonValue);
-  } catch {
-    return JSON.stringify({ message: String(entry['message']), fields: 'not serialisable' });
-  }
-}
-
 function pluginLogger(
   logger: Logger,
   hostFields: LogFields,
   secrets: () => readonly string[],
 ): PluginLogger {
-  const line = (message: string, fields: LogFields | undefined): string => {
-    const entry: Record<string, unknown> = { message, ...fields, ...hostFields };
-    entry['message'] = message;
-    return formatPluginLine(redactSecrets(entry, secrets()));
-  };
+  const entry = (message: string, fields: LogFields | undefined): LogEntry =>
+    redactSecrets(
+      logEntry(message, { ...fields, ...currentLogContext(), ...hostFields }),
+      secrets(),
+    );
   return {
-    debug: (message, fields) => logger.debug(line(message, fields)),
-    info: (message, fields) => logger.log(line(message, fields)),
-    warn: (message, fields) => logger.warn(line(message, fields)),
-    error: (message, fields) => logger.error(line(message, fields)),
+    debug: (message, fields) => logger.debug(entry(message, fields)),
+    info: (message, fields) => logger.log(entry(message, fields)),
+    warn: (message, fields) => logger.warn(entry(message, fields)),
+    error: (message, fields) => logger.error(entry(message, fields)),
   };
 }
