@@ -13,7 +13,11 @@ export interface GaugeSource {
   readonly description: string;
   /** UCUM unit, e.g. `s` or `{event}`. */
   readonly unit: string;
-  /** Never throws: a failure is reported by the metrics module and the gauge left out. */
+  /**
+   * Called at each scrape (one call at a time: concurrent scrapes share it). A rejection, a
+   * reading that is not a finite number, or no answer within METRICS_GAUGE_TIMEOUT_MS leaves this
+   * gauge out of that scrape and is logged by the metrics module; it never fails the scrape.
+   */
   read(): Promise<readonly GaugeReading[]>;
 }
 
@@ -36,6 +40,9 @@ export abstract class Metrics {
     status: string,
     seconds: number,
   ): void;
-  /** Adds a gauge read at every scrape. */
+  /**
+   * Adds a gauge read at every scrape. Throws on a name that is not a Prometheus metric name or
+   * is already taken: two sources cannot share one family.
+   */
   abstract registerGauge(source: GaugeSource): void;
 }
