@@ -93,7 +93,7 @@ describe('RegisterIntegrationDto', () => {
   });
 
   it('bounds the health check interval', () => {
-    expect(check({ ...valid, healthCheckIntervalSeconds: 29 }).paths).toEqual([
+    expect(check({ ...valid, healthCheckIntervalSeconds: 9 }).paths).toEqual([
       '/healthCheckIntervalSeconds',
     ]);
     expect(check({ ...valid, healthCheckIntervalSeconds: 86_401 }).paths).toEqual([
@@ -102,7 +102,7 @@ describe('RegisterIntegrationDto', () => {
     expect(check({ ...valid, healthCheckIntervalSeconds: 60.5 }).paths).toEqual([
       '/healthCheckIntervalSeconds',
     ]);
-    expect(check({ ...valid, healthCheckIntervalSeconds: 30 }).errors).toEqual([]);
+    expect(check({ ...valid, healthCheckIntervalSeconds: 10 }).errors).toEqual([]);
     expect(check({ ...valid, healthCheckIntervalSeconds: 86_400 }).errors).toEqual([]);
   });
 

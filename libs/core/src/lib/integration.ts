@@ -39,7 +39,7 @@ export interface Integration {
 }
 
 export const DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS = 300;
-export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 30;
+export const MIN_HEALTH_CHECK_INTERVAL_SECONDS = 10;
 export const MAX_HEALTH_CHECK_INTERVAL_SECONDS = 86_400;
 
 /** A partial update; `type` and `provider` are fixed at registration. */
