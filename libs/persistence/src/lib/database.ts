@@ -21,11 +21,15 @@ import {
 import type { AuditLogRepository } from './repositories/audit-log-repository';
 import type { EventOutboxRepository } from './repositories/event-outbox-repository';
 import type { HealthHistoryRepository } from './repositories/health-history-repository';
+import type { HealthPollRepository } from './repositories/health-poll-repository';
 import type { IntegrationRepository } from './repositories/integration-repository';
+import type { LeaseRepository } from './repositories/lease-repository';
 import { SqlAuditLogRepository } from './repositories/sql-audit-log-repository';
 import { SqlEventOutboxRepository } from './repositories/sql-event-outbox-repository';
 import { SqlHealthHistoryRepository } from './repositories/sql-health-history-repository';
+import { SqlHealthPollRepository } from './repositories/sql-health-poll-repository';
 import { SqlIntegrationRepository } from './repositories/sql-integration-repository';
+import { SqlLeaseRepository } from './repositories/sql-lease-repository';
 import type { SqlExecutor } from './sql/sql-executor';
 import { PooledSqlExecutor, TransactionSqlExecutor } from './sql/sql-executor';
 import type { TableNames } from './sql/sql-identifiers';
@@ -58,6 +62,12 @@ export class Database {
   readonly events: EventOutboxRepository;
   readonly healthHistory: HealthHistoryRepository;
   readonly audit: AuditLogRepository;
+  /**
+   * The poller's claims and results. Claim here, each claim its own statement: inside a
+   * transaction the claim's row locks would last until it commits.
+   */
+  readonly polls: HealthPollRepository;
+  readonly leases: LeaseRepository;
 
   private readonly scope = new AsyncLocalStorage<TransactionScope>();
   private closing: Promise<void> | undefined;
@@ -75,6 +85,8 @@ export class Database {
     this.events = root.events;
     this.healthHistory = root.healthHistory;
     this.audit = root.audit;
+    this.polls = root.polls;
+    this.leases = root.leases;
   }
 
   /**
@@ -205,6 +217,8 @@ export class Database {
       events: new SqlEventOutboxRepository(executor, tables),
       healthHistory: new SqlHealthHistoryRepository(executor, tables, healthHistoryLimit),
       audit: new SqlAuditLogRepository(executor, tables),
+      polls: new SqlHealthPollRepository(executor, tables, codec, healthHistoryLimit),
+      leases: new SqlLeaseRepository(executor, tables),
     };
   }
 

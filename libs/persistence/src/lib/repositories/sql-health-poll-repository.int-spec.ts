@@ -378,6 +378,48 @@ describeOnDatabases('SqlHealthPollRepository', (target) => {
     await expect(db().healthHistory.list(TENANT, a.id, 10)).resolves.toHaveLength(1);
   });
 
+  it('records inside a transaction with the events of the accepted results, all or nothing', async () => {
+    const [id = ''] = await seed(1);
+    const [claim] = await polls().claimDue(claimRequest());
+    if (claim === undefined) throw new Error('nothing claimed');
+    const healthChanged = (poll: { integration: Integration }) => ({
+      id: randomUUID(),
+      type: 'integration.health-changed' as const,
+      tenantId: poll.integration.tenantId,
+      integrationId: poll.integration.id,
+      occurredAt: new Date().toISOString(),
+      payload: {
+        integration: {
+          id: poll.integration.id,
+          name: poll.integration.name,
+          type: poll.integration.type,
+          provider: poll.integration.provider,
+          version: poll.integration.version,
+        },
+      },
+    });
+    await expect(
+      db().transaction(async (uow) => {
+        const outcome = await uow.polls.recordPolled([result(claim)]);
+        await uow.events.appendMany(outcome.accepted.map(healthChanged));
+        throw new Error('the relay config is broken');
+      }),
+    ).rejects.toThrow('the relay config is broken');
+    // Nothing of it stayed: still leased under the same token, no history, no event.
+    expect(await leaseOf(id)).toMatchObject({
+      lease_owner: 'replica-a',
+      lease_token: claim.leaseToken,
+    });
+    await expect(db().healthHistory.list(TENANT, id, 10)).resolves.toEqual([]);
+    await expect(db().events.listUnpublished(10)).resolves.toEqual([]);
+    const committed = await db().transaction(async (uow) => {
+      const outcome = await uow.polls.recordPolled([result(claim)]);
+      return uow.events.appendMany(outcome.accepted.map(healthChanged));
+    });
+    expect(committed.map((event) => event.integrationId)).toEqual([id]);
+    await expect(db().healthHistory.list(TENANT, id, 10)).resolves.toHaveLength(1);
+  });
+
   it('reports the previous health of each accepted row and keeps the history to the limit', async () => {
     const [id = ''] = await seed(1);
     const healths: HealthStatus[] = ['healthy', 'degraded', 'unhealthy', 'unhealthy', 'healthy'];
