@@ -1,6 +1,6 @@
 import type { DestinationStream } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import pino from 'pino';
-import { prettyFactory } from 'pino-pretty';
 import type { LogFormat } from './logging.config';
 
 /** Where the lines go, and whether that is a terminal (for LOG_FORMAT=auto and colours). */
@@ -30,13 +30,15 @@ export function resolvedLogFormat(format: LogFormat, isTty: boolean): 'json' | '
 
 /**
  * The stream pino writes its JSON lines to: `output` itself, or for `pretty` a stream that turns
- * each line into pino-pretty's one-line form (`[time] LEVEL: [context] message {fields}`) and
- * writes that. pino-pretty is used as a function here, not as a transport: its transport form
+ * each line into pino-pretty's one-line form (`[time] LEVEL: [context] message {fields}`, an
+ * `err` or `error` field on indented lines below it, for its stack to be read) and writes that. pino-pretty is used as a function here, not as a transport: its transport form
  * runs in a worker thread loaded from a file beside pino, which the bundled service does not
  * have, and would write asynchronously.
  */
 export function logDestination(format: LogFormat, output: LogOutput): DestinationStream {
   if (resolvedLogFormat(format, output.isTty) === 'json') return output.stream;
+  // Loaded only for the pretty form: a JSON start (every deployed one) does not pay for it.
+  const { prettyFactory } = require('pino-pretty') as typeof PinoPretty;
   const prettify = prettyFactory({
     colorize: output.isTty,
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
