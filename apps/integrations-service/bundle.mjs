@@ -40,7 +40,59 @@ const external = [
   'nats',
   'amqplib',
   'amqp-connection-manager',
+  // The OpenTelemetry SDK that traces need (sdk-node brings every exporter it supports, gRPC and
+  // protobuf ones included): loaded by main only when an OTLP endpoint is configured, so it
+  // stays out of the file every start compiles.
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/instrumentation-http',
 ];
+
+const workspaceRoot = path.resolve(here, '..', '..');
+
+/** The `name` and `version` of the package a resolved file belongs to. */
+function packageOf(file, name) {
+  for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      if (json.name === name) return json;
+    }
+  }
+  return undefined;
+}
+
+const majorMinor = (version) => version.split('.').slice(0, 2).join('.');
+
+/**
+ * One copy of each OpenTelemetry package in the bundle. Its packages pin one another's exact
+ * versions, so an install where the workspace has a newer patch (sdk-metrics and resources
+ * 3.1.1) gives the Prometheus exporter copies of its own (3.1.0): two SDKs, loaded at every
+ * start. A nested copy is replaced by the workspace's only when both are of one major.minor
+ * release line (patches of one line are the same API); otherwise it is kept.
+ */
+const oneOpenTelemetry = {
+  name: 'one-opentelemetry',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^@opentelemetry\/[^/]+$/ }, async (args) => {
+      if (args.pluginData === oneOpenTelemetry.name) return undefined;
+      const options = { kind: args.kind, pluginData: oneOpenTelemetry.name };
+      const own = await pluginBuild.resolve(args.path, { ...options, resolveDir: args.resolveDir });
+      if (own.errors.length > 0 || own.external) return own;
+      const shared = await pluginBuild.resolve(args.path, {
+        ...options,
+        resolveDir: workspaceRoot,
+      });
+      if (shared.errors.length > 0 || shared.path === own.path) return own;
+      const ownVersion = packageOf(own.path, args.path)?.version;
+      const sharedVersion = packageOf(shared.path, args.path)?.version;
+      const sameLine =
+        ownVersion !== undefined &&
+        sharedVersion !== undefined &&
+        majorMinor(ownVersion) === majorMinor(sharedVersion);
+      return sameLine ? shared : own;
+    });
+  },
+};
 
 const bundleDir = path.join(here, 'dist', 'bundle');
 fs.rmSync(bundleDir, { recursive: true, force: true });
@@ -56,6 +108,7 @@ await build({
   keepNames: true,
   sourcemap: true,
   external,
+  plugins: [oneOpenTelemetry],
   // Resolve the workspace libraries as Node does (their tsc-built dist, with decorator metadata),
   // not through tsconfig paths to their TypeScript sources, which esbuild would compile without it.
   tsconfigRaw: {},

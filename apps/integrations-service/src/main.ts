@@ -1,23 +1,35 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app-factory';
-import { AuthService } from './auth/auth.service';
 import { ConfigError } from './config/config.error';
 import { loadServiceConfig } from './config/service-config';
-import { openCatalogDatabase } from './database/open-catalog-database';
 import { ServiceLogger } from './observability/logging/service-logger';
+import { loadTracingConfig } from './observability/tracing/tracing.config';
 
 async function main(): Promise<void> {
   const started = performance.now();
   const config = loadServiceConfig();
+  const tracingConfig = loadTracingConfig(process.env);
   // Before anything logs (the database's first line may come from the next statement).
   const serviceLogger = ServiceLogger.install(config.logging);
   const logger = new Logger('Bootstrap');
+  // Traces start before the application's modules are loaded (hence the imports below): the
+  // http instrumentation patches Node's http as it is required. Without an OTLP endpoint nothing
+  // of the SDK is loaded, so that a start without tracing does not pay for it.
+  const tracing =
+    tracingConfig === undefined
+      ? undefined
+      : (await import('./observability/tracing/start-tracing')).startTracing(tracingConfig);
+  const [{ createApp }, { AuthService }, { openCatalogDatabase }] = await Promise.all([
+    import('./app-factory'),
+    import('./auth/auth.service'),
+    import('./database/open-catalog-database'),
+  ]);
   // Start the database (the embedded server's initdb and start-up) while the application is
   // assembled; the database module takes this same promise, and reports its failure.
   openCatalogDatabase(config).catch(() => undefined);
   const app = await createApp(config, { logger: serviceLogger });
-  // Drain in-flight requests and close the database, then exit 0; a second signal forces it.
+  // Drain in-flight requests, close the database and export the last spans, then exit 0; a
+  // second signal forces it.
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, () => {
@@ -25,12 +37,14 @@ async function main(): Promise<void> {
       stopping = true;
       logger.log({ message: 'stopping', signal });
       app.close().then(
-        () => {
+        async () => {
+          await tracing?.shutdown();
           logger.log({ message: 'stopped', signal });
           process.exit(0);
         },
-        (error: unknown) => {
+        async (error: unknown) => {
           logger.error({ message: 'shutdown failed', err: error });
+          await tracing?.shutdown();
           process.exit(1);
         },
       );
