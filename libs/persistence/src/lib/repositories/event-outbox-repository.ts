@@ -33,6 +33,10 @@ export interface EventOutboxRepository {
   appendMany(events: readonly LifecycleEvent[]): Promise<StoredEvent[]>;
   /** Not yet published: how many, and the age of the oldest (0 when none), by the database's clock. */
   pending(): Promise<{ readonly count: number; readonly oldestSeconds: number }>;
-  /** Deletes up to `limit` events published more than `olderThanSeconds` ago; returns how many. */
+  /**
+   * Deletes up to `limit` events published more than `olderThanSeconds` ago, oldest published
+   * first; returns how many. They leave the tenant's feed too (`listAfter` then refuses them as
+   * a starting point): keep them longer than feed readers may lag.
+   */
   prunePublished(olderThanSeconds: number, limit: number): Promise<number>;
 }

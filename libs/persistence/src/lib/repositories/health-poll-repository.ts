@@ -25,7 +25,8 @@ export interface ClaimDueRequest {
   /**
    * Only registrations of these (type, provider) pairs are claimed, at most `limit` (>= 0) of
    * each (the replica's free capacity for that provider); at most 1000 in all. A replica that
-   * lacks a plugin leaves its rows alone. Empty: nothing is claimed.
+   * lacks a plugin leaves its rows alone. Empty: nothing is claimed. A pair listed twice is
+   * refused (InputError).
    */
   readonly plugins: readonly { type: string; provider: string; limit: number }[];
 }
@@ -96,7 +97,8 @@ export interface HealthPollRepository {
    * lease and is live and not disabled, updates health, message, last check, failure streak and
    * next check, clears the lease, and appends the history entry (batched: a fixed number of
    * statements per call, not per result). Use it inside a transaction, where the caller also
-   * appends the events of the accepted ones.
+   * appends the events of the accepted ones. A second result for the same registration in one
+   * batch, and one whose id or token is malformed, is discarded.
    */
   recordPolled(results: readonly PolledResult[]): Promise<RecordPolledOutcome>;
   /**
@@ -104,5 +106,6 @@ export interface HealthPollRepository {
    * keep their due time. Only rows still held with these tokens are touched.
    */
   release(claims: readonly { integrationId: string; leaseToken: string }[]): Promise<void>;
+  /** One statement, by the database's clock. */
   lag(): Promise<PollerLag>;
 }

@@ -63,6 +63,7 @@ export interface IntegrationHealthUpdate {
   readonly message: string;
   /** UTC ISO-8601. */
   readonly checkedAt: string;
+  /** Whether the check passed. The row takes `status` and `consecutiveFailures` as given. */
   readonly success: boolean;
   /**
    * Also moves the registration's status (e.g. `pending` -> `active` after a passing test), unless
@@ -95,7 +96,10 @@ export interface IntegrationRepository {
   /** One keyset page: `limit` items at most, and the cursor of the next page. */
   list(query: IntegrationListQuery): Promise<IntegrationPage>;
   /**
-   * Applies the fields present in `patch`, bumps `version` and `updatedAt`.
+   * Applies the fields present in `patch`, bumps `version` and `updatedAt`. Disabling the
+   * registration or giving a new endpoint, settings or credentials also takes a new lease token
+   * and clears the lease (as `recordHealth` does), so that a poll in flight, which checked what
+   * no longer exists, is discarded; the row keeps its due time and is claimable at once.
    * @param expectedVersion the caller's `If-Match`: the update happens only at that version
    * @throws NotFoundError, PreconditionFailedError (version moved on), ConflictError (name taken)
    */

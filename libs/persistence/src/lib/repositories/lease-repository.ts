@@ -18,7 +18,11 @@ export interface LeaseRepository {
    * Null when another owner holds an unexpired lease. One statement.
    */
   acquire(name: string, owner: string, ttlMs: number): Promise<HeldLease | null>;
-  /** Extends a held lease; null (nothing changed) when `owner` no longer holds `token`. */
+  /**
+   * Extends a held lease; null (nothing changed) when `owner` no longer holds `token`, and also
+   * once the lease has expired, even if nobody took it yet: from its expiry another replica may
+   * take it at any moment, so the old holder stops and acquires again (with a new token).
+   */
   renew(name: string, owner: string, token: string, ttlMs: number): Promise<HeldLease | null>;
   /** Lets it go at once (shutdown) when `owner` still holds `token`. */
   release(name: string, owner: string, token: string): Promise<void>;
