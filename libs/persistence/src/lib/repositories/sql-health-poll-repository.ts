@@ -20,7 +20,7 @@ import { integrationColumns, toIntegration } from './integration-row';
 import { isLeaseToken } from './lease-token';
 
 /** The most rows one claim takes, whatever the replica's capacity (a bound on one statement). */
-export const MAX_CLAIM = 1000;
+const MAX_CLAIM = 1000;
 
 /** A lease longer than this is a mistake (a unit error), not a plan: about 24 days. */
 const MAX_LEASE_MS = 2_147_483_647;
