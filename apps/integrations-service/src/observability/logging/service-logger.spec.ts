@@ -198,6 +198,17 @@ describe('ServiceLogger', () => {
     ]);
   });
 
+  it('keeps a LogEntry whose message is not a text, and other objects, as fields', () => {
+    const output = install();
+    const logger = new Logger('X');
+    logger.log({ message: { code: 7 }, _message: 'taken' });
+    logger.log(['a', 'b']);
+    expect(output.lines()).toEqual([
+      expect.objectContaining({ msg: '', _message: 'taken', __message: { code: 7 } }),
+      expect.objectContaining({ msg: '', value: ['a', 'b'] }),
+    ]);
+  });
+
   it('keeps further parameters under extra, and a line without a context has none', () => {
     const output = install();
     new Logger('X').log('with more', { a: 1 }, 42);

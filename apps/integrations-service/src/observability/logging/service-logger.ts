@@ -78,13 +78,14 @@ function isPlainObject(value: object): value is Record<string, unknown> {
 function messageAndFields(message: unknown): { msg: string; fields: Record<string, unknown> } {
   if (typeof message === 'string') return { msg: message, fields: {} };
   if (message instanceof Error) return { msg: message.message, fields: { err: message } };
-  if (typeof message === 'object' && message !== null && isPlainObject(message)) {
+  if (typeof message === 'object' && message !== null) {
+    if (!isPlainObject(message)) return { msg: '', fields: { value: message } };
     const { message: text, ...fields } = message;
     if (typeof text === 'string') return { msg: text, fields };
-    return { msg: '', fields: text === undefined ? fields : { ...fields, _message: text } };
+    // Not a text: kept as a field, the line's message left empty.
+    if (text !== undefined) fields[freeKey(fields, '_message')] = text;
+    return { msg: '', fields };
   }
-  if (typeof message === 'object' && message !== null)
-    return { msg: '', fields: { value: message } };
   return { msg: String(message), fields: {} };
 }
 
