@@ -44,8 +44,12 @@ import { REQUIRED_SCOPES } from '../auth/require-scopes.decorator';
 import { loadOutboundConfig } from '../config/outbound-config';
 import type { ServiceConfig } from '../config/service-config';
 import { SERVICE_CONFIG } from '../config/service-config.token';
+import { loadHealthConfig } from '../health/health.config';
+import { HealthModule } from '../health/health.module';
+import { Metrics } from '../observability/metrics/metrics';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
+import { ReadinessModule } from '../readiness/readiness.module';
 import { CatalogModule } from './catalog.module';
 
 const TENANT = 'tenant-a';
@@ -181,7 +185,7 @@ class FakeDatabase {
         health: result.status,
         lastHealthMessage: result.message,
         lastCheckedAt: result.checkedAt,
-        consecutiveFailures: result.success ? 0 : row.consecutiveFailures + 1,
+        consecutiveFailures: result.consecutiveFailures,
         status: result.integrationStatus ?? row.status,
       };
       this.rows.set(id, updated);
@@ -198,6 +202,21 @@ class FakeDatabase {
         .filter((entry) => entry.tenantId === tenantId && entry.integrationId === integrationId)
         .reverse()
         .slice(0, limit),
+    // The SQL computes it (its own specs check the arithmetic); here only the entries count.
+    availability: async (tenantId: string, integrationId: string, windows: readonly number[]) =>
+      windows.map((windowSeconds) => {
+        const checks = this.history.filter(
+          (entry) => entry.tenantId === tenantId && entry.integrationId === integrationId,
+        ).length;
+        return {
+          windowSeconds,
+          availability: null,
+          checks,
+          upSeconds: 0,
+          downSeconds: 0,
+          unknownSeconds: windowSeconds,
+        };
+      }),
   };
 
   readonly audit = {
@@ -288,8 +307,16 @@ class TestInfrastructure {
       providers: [
         { provide: Database, useValue: database },
         { provide: SERVICE_CONFIG, useValue: config },
+        {
+          provide: Metrics,
+          useValue: {
+            recordHealthCheck: () => undefined,
+            recordTestConnection: () => undefined,
+            registerGauge: () => undefined,
+          },
+        },
       ],
-      exports: [Database, SERVICE_CONFIG],
+      exports: [Database, SERVICE_CONFIG, Metrics],
     };
   }
 }
@@ -328,7 +355,7 @@ const hanging = variant(inMemory, {
 });
 const plugins = [githubLike, hanging, inMemory];
 
-describe('CatalogModule over HTTP', () => {
+describe('CatalogModule (with the health module) over HTTP', () => {
   let app: NestFastifyApplication;
   let database: FakeDatabase;
 
@@ -352,7 +379,13 @@ describe('CatalogModule over HTTP', () => {
           secretsTenantStores: undefined,
           outbound: loadOutboundConfig({}),
         }),
+        ReadinessModule,
         CatalogModule,
+        HealthModule.forRoot({
+          ...loadHealthConfig({}),
+          checkTimeoutMs: 100,
+          poller: { ...loadHealthConfig({}).poller, enabled: false },
+        }),
       ],
       providers: [
         { provide: APP_GUARD, useClass: TestAuthGuard },

@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
 import type { TestBackend } from '../testing/test-backend';
+import { ReadinessModule } from '../readiness/readiness.module';
 import { createTestBackend } from '../testing/test-backend';
 import { DatabaseModule } from './database.module';
 
@@ -29,7 +30,7 @@ describe('DatabaseModule', () => {
     });
     const databaseKind = backend.kind === 'embedded' ? 'embedded' : 'postgres';
     const moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config), DatabaseModule],
+      imports: [ConfigModule.forRoot(config), ReadinessModule, DatabaseModule],
     }).compile();
     await moduleRef.close();
 

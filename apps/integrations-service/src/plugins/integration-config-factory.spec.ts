@@ -100,7 +100,7 @@ describe('IntegrationConfigFactory', () => {
     config.host.logger.warn(`provider refused ${value}`, { echoed: { authorization: value } });
     other.host.logger.warn('unrelated line');
 
-    const lines = warn.mock.calls.map(([line]) => JSON.parse(line as string));
+    const lines = warn.mock.calls.map(([line]) => line);
     expect(lines).toEqual([
       {
         message: `provider refused ${REDACTED}`,
