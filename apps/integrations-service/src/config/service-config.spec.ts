@@ -13,8 +13,8 @@ describe('loadServiceConfig', () => {
       auth: { mode: 'local' },
       plugins: [],
       printToken: true,
-      offline: false,
-      logLevel: 'info',
+      health: { offline: false, checkTimeoutMs: 10_000 },
+      logging: { level: 'info' },
     });
   });
 
@@ -30,7 +30,8 @@ describe('loadServiceConfig', () => {
     expect(config.auth).toEqual({ mode: 'hs256', secret: 'x'.repeat(32) });
     expect(config.plugins).toEqual(['@acme/a', '@acme/b']);
     expect(config.port).toBe(0);
-    expect(config.offline).toBe(true);
+    // Each module's slice carries what that module reads.
+    expect(config.health.offline).toBe(true);
     expect(config.printToken).toBe(false);
   });
 

@@ -54,8 +54,6 @@ export interface ServiceConfig {
   readonly keepAliveTimeoutMs: number;
   /** How long one test connection or health check may take. */
   readonly checkTimeoutMs: number;
-  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
-  readonly offline: boolean;
   /** Holds one folder per tenant for the `file` AuthRef store; a reference cannot leave its tenant's. */
   readonly secretsDir: string | undefined;
   /** SECRETS_ENV_ALLOW: the variable names and `PREFIX*`es the `env` store may resolve. */
@@ -105,17 +103,11 @@ function authConfig(env: Env): AuthConfig {
   return { mode: 'local' };
 }
 
-const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
-
 /** Reads and validates the configuration; throws a `ConfigError` naming the variable at fault. */
 export function loadServiceConfig(env: Env = process.env): ServiceConfig {
   const databaseUrl = nonEmpty(env, 'DATABASE_URL');
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
-  }
-  const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got '${logLevel}')`);
   }
   const auth = authConfig(env);
   const secretsDir = nonEmpty(env, 'SECRETS_DIR');
@@ -154,8 +146,6 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     // The gateway in front of a replica may retry: keep idle sockets a little longer than it does.
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
     checkTimeoutMs: integer(env, 'CHECK_TIMEOUT_MS', 10_000, 100, 300_000),
-    logLevel: logLevel as ServiceConfig['logLevel'],
-    offline: flag(env, 'INTEGRATIONS_OFFLINE', false),
     secretsDir: secretsDir === undefined ? undefined : path.resolve(secretsDir),
     secretsEnvAllow: parseEnvAllowList(env['SECRETS_ENV_ALLOW']),
     secretsTenantStores: parseTenantStores(env['SECRETS_TENANT_STORES']),
