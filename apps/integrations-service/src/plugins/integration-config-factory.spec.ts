@@ -83,6 +83,16 @@ describe('IntegrationConfigFactory', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it("gives the host the plugin's own time limit when its manifest sets one", () => {
+    const registry = moduleRef.get(PluginRegistry);
+    const plugin = registry.get('scm', 'in-memory');
+    if (plugin === undefined) throw new Error('the in-memory plugin is not loaded');
+    jest
+      .spyOn(registry, 'get')
+      .mockReturnValue({ ...plugin, manifest: { ...plugin.manifest, checkTimeoutMs: 45_000 } });
+    expect(factory.create(input).host.timeoutMs).toBe(45_000);
+  });
+
   it("resolves secrets at call time, audited for the registration's actor", async () => {
     const config = factory.create(input);
     expect(record).not.toHaveBeenCalled();

@@ -70,8 +70,11 @@ export class IntegrationConfigFactory {
       );
     }
     const calls: CallTiming[] = [];
-    const pluginName = this.plugins.get(input.type, input.provider)?.name ?? input.provider;
+    const plugin = this.plugins.get(input.type, input.provider);
+    const pluginName = plugin?.name ?? input.provider;
+    const timeoutMs = plugin?.manifest.checkTimeoutMs;
     const host = this.hosts.create({
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
       context: `plugin:${pluginName}`,
       fields: { integrationId: input.integrationId, provider: input.provider },
       secrets: () => secrets.resolvedValues(),

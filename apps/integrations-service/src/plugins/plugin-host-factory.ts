@@ -16,6 +16,11 @@ import type { LogEntry } from '../observability/logging/log-entry';
 import { logEntry } from '../observability/logging/log-entry';
 
 export interface PluginHostOptions {
+  /**
+   * The operation's time limit, `host.timeoutMs`: the plugin's manifest `checkTimeoutMs` when it
+   * sets one; CHECK_TIMEOUT_MS otherwise.
+   */
+  readonly timeoutMs?: number;
   /** The logger's context, e.g. `plugin:github-app`. */
   readonly context: string;
   /** Added to every line the plugin logs, over any field of that name the plugin passes. */
@@ -40,7 +45,7 @@ export class PluginHostFactory {
   ) {}
 
   create(options: PluginHostOptions): PluginHost {
-    const timeoutMs = this.config.checkTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? this.config.checkTimeoutMs;
     const outbound = this.outbound(options.outbound ?? {});
     return Object.freeze({
       logger: pluginLogger(
