@@ -167,7 +167,9 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
         await this.sleep(errorBackoffMs, false);
         continue;
       }
-      await this.sleep(this.config.poller.idleMs, wait === 'slot');
+      // Jittered (±25 %), so that replicas polling at the same period do not keep one phase, where
+      // the one that happens to look first after rows fall due would take nearly all of them.
+      await this.sleep(this.config.poller.idleMs * (0.75 + Math.random() * 0.5), wait === 'slot');
     }
   }
 
