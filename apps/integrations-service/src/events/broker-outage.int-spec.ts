@@ -113,6 +113,14 @@ describeWithNats('the outbox relay through a broker outage', (url) => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     await expect(t.database.events.pending()).resolves.toMatchObject({ count: CHANGES });
     await expect(probe.info(stream.name)).resolves.toBeUndefined();
+    const lagging = await t.request('GET', '/metrics', { token: null });
+    expect(lagging.text).toMatch(
+      new RegExp(`^integrations_outbox_pending(\\{[^}]*\\})? ${CHANGES}$`, 'm'),
+    );
+    const oldest = /^integrations_outbox_oldest_age_seconds(?:\{[^}]*\})? (\S+)$/m.exec(
+      lagging.text,
+    );
+    expect(Number(oldest?.[1])).toBeGreaterThan(0);
 
     const healed = Date.now();
     relay.setMode('pass');
@@ -131,6 +139,9 @@ describeWithNats('the outbox relay through a broker outage', (url) => {
     }
     const drainedMs = Date.now() - healed;
     await expect(t.database.events.pending()).resolves.toEqual({ count: 0, oldestSeconds: 0 });
+    const caughtUp = await t.request('GET', '/metrics', { token: null });
+    expect(caughtUp.text).toMatch(/^integrations_outbox_pending(\{[^}]*\})? 0$/m);
+    expect(caughtUp.text).toMatch(/^integrations_outbox_oldest_age_seconds(\{[^}]*\})? 0$/m);
     process.stderr.write(
       `broker outage: ${CHANGES} events published ${drainedMs} ms after NATS came back\n`,
     );
