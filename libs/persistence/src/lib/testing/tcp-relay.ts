@@ -7,7 +7,10 @@ import path from 'node:path';
  */
 export type RelayMode = 'pass' | 'partition' | 'refuse';
 
-/** A loopback TCP relay in front of a PostgreSQL server, for tests that break the network. */
+/**
+ * A loopback TCP relay in front of any TCP server (PostgreSQL, NATS, …), for tests that break the
+ * network.
+ */
 export interface TcpRelay {
   /** The upstream URL with its host and port replaced by the relay's. */
   readonly url: string;
