@@ -1,6 +1,8 @@
 export interface StatementEntry {
-  /** performance.now() when the client sent it. */
+  /** When the client sent it (`clock()`). */
   readonly at: number;
+  /** When the server's answer (CommandComplete or error) came; undefined until then. */
+  doneAt: number | undefined;
   readonly sql: string;
   /** From the server's CommandComplete tag (0 for BEGIN, COMMIT and statements without rows). */
   rows: number;
@@ -17,5 +19,7 @@ export interface StatementCounter {
 }
 
 export function startStatementCounter(upstreamUrl: string): Promise<StatementCounter>;
+/** Wall-clock ms with sub-ms resolution (performance.timeOrigin + performance.now()). */
+export function clock(): number;
 export function rowsOfTag(tag: string): number;
 export function statementShape(sql: string, width?: number): string;

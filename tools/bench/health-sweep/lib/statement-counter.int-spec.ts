@@ -34,9 +34,16 @@ describe('startStatementCounter', () => {
     } finally {
       await client.end();
     }
-    const seen = counter.log
-      .slice(before)
-      .map(({ sql, rows, error }) => ({ sql: statementShape(sql), rows, error }));
+    const entries = counter.log.slice(before);
+    for (const entry of entries) {
+      expect(entry.doneAt).toBeGreaterThanOrEqual(entry.at);
+    }
+    // Sent and answered in turn on one connection.
+    for (let n = 1; n < entries.length; n++) {
+      expect(entries[n]!.at).toBeGreaterThanOrEqual(entries[n - 1]!.doneAt!);
+    }
+    expect(Math.abs(entries[0]!.at - Date.now())).toBeLessThan(60_000);
+    const seen = entries.map(({ sql, rows, error }) => ({ sql: statementShape(sql), rows, error }));
     expect(seen).toEqual([
       { sql: 'BEGIN', rows: 0, error: false },
       { sql: 'SELECT generate_series(1, $1::integer) AS n', rows: 5, error: false },

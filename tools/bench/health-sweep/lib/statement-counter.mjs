@@ -18,6 +18,9 @@ function upstreamOf(url) {
   return { host: url.hostname || '127.0.0.1', port: Number(url.port || 5432) };
 }
 
+/** Wall-clock milliseconds with sub-millisecond resolution, comparable with the database's. */
+export const clock = () => performance.timeOrigin + performance.now();
+
 function cstring(buffer, offset) {
   const end = buffer.indexOf(0, offset);
   const stop = end < 0 ? buffer.length : end;
@@ -90,12 +93,19 @@ function connectionParser(record) {
     onMessage(type, body) {
       if (type === 'C') {
         const entry = awaiting.shift();
-        if (entry !== undefined) entry.rows = rowsOfTag(cstring(body, 0).text);
+        if (entry !== undefined) {
+          entry.rows = rowsOfTag(cstring(body, 0).text);
+          entry.doneAt = clock();
+        }
       } else if (type === 'I') {
-        awaiting.shift();
+        const entry = awaiting.shift();
+        if (entry !== undefined) entry.doneAt = clock();
       } else if (type === 'E') {
         const entry = awaiting.shift();
-        if (entry !== undefined) entry.error = true;
+        if (entry !== undefined) {
+          entry.error = true;
+          entry.doneAt = clock();
+        }
       } else if (type === 'Z') {
         // ReadyForQuery: whatever was not answered was skipped after an error.
         awaiting.length = 0;
@@ -126,8 +136,9 @@ function connectionParser(record) {
 
 /**
  * Starts the proxy in front of `upstreamUrl`'s server. `url` is the same URL with the proxy's
- * host and port. `log` holds one entry per statement: `{ at, sql, rows, error }` (`at`:
- * performance.now() when the client sent it), across every connection, in the order sent.
+ * host and port. `log` holds one entry per statement, across every connection, in the order
+ * sent: `{ at, doneAt, sql, rows, error }` — `at` when the client sent it and `doneAt` when the
+ * server's answer came (`clock()` times), `rows` from its CommandComplete.
  */
 export async function startStatementCounter(upstreamUrl) {
   const upstream = new URL(upstreamUrl);
@@ -135,7 +146,7 @@ export async function startStatementCounter(upstreamUrl) {
   const log = [];
   const sockets = new Set();
   const record = (sql) => {
-    const entry = { at: performance.now(), sql, rows: 0, error: false };
+    const entry = { at: clock(), doneAt: undefined, sql, rows: 0, error: false };
     log.push(entry);
     return entry;
   };
