@@ -191,8 +191,8 @@ describe('HealthPoller', () => {
     expect(new Set(ids).size).toBe(120);
     expect(actors.every((actor) => actor === POLLER_SUBJECT)).toBe(true);
     expect(Math.max(...schedule.written.map((batch) => batch.length))).toBeLessThanOrEqual(40);
-    // Every claim asked for no more than the free slots.
-    expect(schedule.claims.every((claim) => claim.limit <= 50)).toBe(true);
+    // No claim asked for more than the slots and a quarter claimed ahead (50 + 13).
+    expect(schedule.claims.every((claim) => claim.limit <= 63)).toBe(true);
   });
 
   it('never runs more than the replica and provider limits at once', async () => {
@@ -288,6 +288,27 @@ describe('HealthPoller', () => {
     await p.onApplicationShutdown();
     expect(schedule.written.flat()).toEqual([]);
     expect(schedule.released.map((claim) => claim.leaseToken).sort()).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('holds a quarter more claims ahead, waiting for a slot, and gives those back at shutdown too', async () => {
+    const schedule = new FakeSchedule(rows(10));
+    const { poller: p } = poller(
+      schedule,
+      (_integration, signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => resolve(result({ status: 'unknown' })));
+        }),
+      { concurrency: 4 },
+    );
+    p.onApplicationBootstrap();
+    // Four slots and one claimed ahead (a quarter of four): five rows held, four running.
+    await until(() => p.inFlight === 4 && schedule.due.length === 5);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(p.inFlight).toBe(4);
+    expect(schedule.due).toHaveLength(5);
+    await p.onApplicationShutdown();
+    expect(schedule.written.flat()).toEqual([]);
+    expect(schedule.released).toHaveLength(5);
   });
 
   it('registers the lag gauges and refuses a lease no longer than a check', () => {

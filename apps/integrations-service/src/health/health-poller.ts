@@ -65,7 +65,16 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
 
   private readonly logger = new Logger('HealthPoller');
   private readonly running = new Map<string, RunningCheck>();
+  /**
+   * Claimed ahead, waiting for a slot: claiming again once a quarter of the slots are free (not
+   * for every finished check, which would cost a statement per check) would otherwise leave
+   * those slots empty for the claim's round trip.
+   */
+  private readonly queued: ClaimedCheck[] = [];
+  /** Claims held (running or queued) per (type, provider). */
   private readonly perPlugin = new Map<string, number>();
+  /** A slot freed while the loop was not asleep: its next sleep must not wait for another. */
+  private slotFreedWhileBusy = false;
   private readonly results: PolledResult[] = [];
   private readonly tasks = new Set<Promise<void>>();
   /** Claims whose checks were cut short by shutdown: given back rather than left to expire. */
@@ -133,6 +142,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     // their rows are given back at once rather than left to their leases.
     await Promise.allSettled([...this.tasks]);
     await this.flush();
+    this.abandoned.push(...this.queued.splice(0));
     const unfinished = this.abandoned.map((claim) => ({
       integrationId: claim.integration.id,
       leaseToken: claim.leaseToken,
@@ -173,13 +183,33 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /** Claims this replica may hold: its slots, and a quarter more claimed ahead. */
+  private get capacity(): number {
+    const { concurrency } = this.config.poller;
+    return concurrency + this.lookahead;
+  }
+
+  private get lookahead(): number {
+    return Math.max(1, Math.ceil(this.config.poller.concurrency / 4));
+  }
+
   /**
-   * Claims as many due checks as there are free slots and starts them. Returns `slot` when it
-   * filled every free slot (more may be due: claim again as soon as enough slots free up), and
-   * `idle` when fewer were due.
+   * How many more claims to take now: capacity less what is held, and less the results waiting
+   * beyond one batch to be written (when the database writes slower than checks finish, claiming
+   * more would only grow that backlog in memory).
+   */
+  private get free(): number {
+    const backlog = Math.max(0, this.results.length - this.config.poller.batchSize);
+    return this.capacity - this.running.size - this.queued.length - backlog;
+  }
+
+  /**
+   * Claims as many due checks as there is room for and starts them (or queues them for the next
+   * free slot). Returns `slot` when it got all it asked for (more may be due: claim again as
+   * soon as enough room frees up), and `idle` when fewer were due.
    */
   private async claimAndStart(): Promise<'slot' | 'idle'> {
-    const free = this.config.poller.concurrency - this.running.size;
+    const free = this.free;
     if (free <= 0) return 'slot';
     const plugins = this.plugins
       .list()
@@ -200,7 +230,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
       limit: free,
       plugins,
     });
-    for (const claim of claims) this.start(claim);
+    for (const claim of claims) this.hold(claim);
     const asked = plugins.reduce((sum, plugin) => sum + plugin.limit, 0);
     return claims.length >= Math.min(free, asked) ? 'slot' : 'idle';
   }
@@ -211,12 +241,18 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     );
   }
 
-  private start(claim: ClaimedCheck): void {
+  /** Counts a new claim against its plugin's limit, and runs it when a slot is free. */
+  private hold(claim: ClaimedCheck): void {
+    const key = pluginKey(claim.integration.type, claim.integration.provider);
+    this.perPlugin.set(key, (this.perPlugin.get(key) ?? 0) + 1);
+    if (this.running.size < this.config.poller.concurrency) this.start(claim, key);
+    else this.queued.push(claim);
+  }
+
+  private start(claim: ClaimedCheck, key: string): void {
     const { integration } = claim;
-    const key = pluginKey(integration.type, integration.provider);
     const plugin = this.plugins.get(integration.type, integration.provider);
     this.running.set(integration.id, { claim, key });
-    this.perPlugin.set(key, (this.perPlugin.get(key) ?? 0) + 1);
     const task = this.check(claim, plugin)
       .catch((error: unknown) => {
         // The runner turns every failure into a result; this is a defect, said loudly.
@@ -228,6 +264,10 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
         this.tasks.delete(task);
         this.running.delete(integration.id);
         this.perPlugin.set(key, (this.perPlugin.get(key) ?? 1) - 1);
+        const next = this.stop.signal.aborted ? undefined : this.queued.shift();
+        if (next !== undefined) {
+          this.start(next, pluginKey(next.integration.type, next.integration.provider));
+        }
         this.onSlotFreed();
       });
     this.tasks.add(task);
@@ -309,6 +349,8 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
         const batch = this.results.splice(0, this.config.poller.batchSize);
         try {
           await this.write(batch);
+          // Written results no longer hold back claims (see `free`).
+          this.onSlotFreed();
         } catch (error) {
           this.logger.error(
             `could not record ${batch.length} health check result(s); the checks run again when their leases expire: ${error instanceof Error ? error.message : String(error)}`,
@@ -365,13 +407,19 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   private onSlotFreed(): void {
-    // Claim again once a quarter of the slots (at least one) are free: claiming for every single
-    // finished check would cost a statement per check.
-    const free = this.config.poller.concurrency - this.running.size;
-    if (free >= Math.max(1, Math.floor(this.config.poller.concurrency / 4))) this.wake?.();
+    // Claim again once a quarter of the slots' worth (at least one) is free: claiming for every
+    // single finished check would cost a statement per check.
+    if (this.free < this.lookahead) return;
+    if (this.wake === undefined) this.slotFreedWhileBusy = true;
+    else this.wake();
   }
 
   private sleep(ms: number, untilSlot: boolean): Promise<void> {
+    const missed = this.slotFreedWhileBusy;
+    this.slotFreedWhileBusy = false;
+    // Room freed up while the loop was claiming: claim again now rather than wait for the next
+    // check to finish (up to a whole check's time with every slot busy).
+    if (untilSlot && missed && !this.stop.signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
