@@ -72,9 +72,9 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private readonly queued: ClaimedCheck[] = [];
   /** Claims held (running or queued) per (type, provider). */
-  private readonly perPlugin = new Map<string, number>();
-  /** A slot freed while the loop was not asleep: its next sleep must not wait for another. */
-  private slotFreedWhileBusy = false;
+  private readonly heldPerPlugin = new Map<string, number>();
+  /** Checks running per (type, provider): at most the provider's limit. */
+  private readonly runningPerPlugin = new Map<string, number>();
   private readonly results: PolledResult[] = [];
   private readonly tasks = new Set<Promise<void>>();
   /** Claims whose checks were cut short by shutdown: given back rather than left to expire. */
@@ -164,7 +164,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private async run(): Promise<void> {
     let errorBackoffMs = 0;
     while (!this.stop.signal.aborted) {
-      let wait: 'slot' | 'idle';
+      let wait: 'full' | 'blocked' | 'idle';
       try {
         wait = await this.claimAndStart();
         errorBackoffMs = 0;
@@ -174,12 +174,12 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
         this.logger.warn(
           `could not claim due health checks (retrying in ${errorBackoffMs} ms): ${error instanceof Error ? error.message : String(error)}`,
         );
-        await this.sleep(errorBackoffMs, false);
+        await this.sleep(errorBackoffMs, 'idle');
         continue;
       }
       // Jittered (±25 %), so that replicas polling at the same period do not keep one phase, where
       // the one that happens to look first after rows fall due would take nearly all of them.
-      await this.sleep(this.config.poller.idleMs * (0.75 + Math.random() * 0.5), wait === 'slot');
+      await this.sleep(this.config.poller.idleMs * (0.75 + Math.random() * 0.5), wait);
     }
   }
 
@@ -208,22 +208,23 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
    * free slot). Returns `slot` when it got all it asked for (more may be due: claim again as
    * soon as enough room frees up), and `idle` when fewer were due.
    */
-  private async claimAndStart(): Promise<'slot' | 'idle'> {
+  private async claimAndStart(): Promise<'full' | 'blocked' | 'idle'> {
     const free = this.free;
-    if (free <= 0) return 'slot';
+    if (free <= 0) return 'blocked';
     const plugins = this.plugins
       .list()
-      .map((plugin) => ({
-        type: plugin.type,
-        provider: plugin.provider,
-        limit: Math.min(
-          free,
-          this.providerLimit(plugin.provider) -
-            (this.perPlugin.get(pluginKey(plugin.type, plugin.provider)) ?? 0),
-        ),
-      }))
+      .map((plugin) => {
+        const key = pluginKey(plugin.type, plugin.provider);
+        // A provider, too, may have a quarter more claimed ahead than it may run at once.
+        const allowance = Math.ceil(this.providerLimit(plugin.provider) * 1.25);
+        return {
+          type: plugin.type,
+          provider: plugin.provider,
+          limit: Math.min(free, allowance - (this.heldPerPlugin.get(key) ?? 0)),
+        };
+      })
       .filter((plugin) => plugin.limit > 0);
-    if (plugins.length === 0) return 'slot';
+    if (plugins.length === 0) return 'blocked';
     const claims = await this.database.polls.claimDue({
       owner: this.owner,
       leaseMs: this.leaseMs,
@@ -232,7 +233,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     });
     for (const claim of claims) this.hold(claim);
     const asked = plugins.reduce((sum, plugin) => sum + plugin.limit, 0);
-    return claims.length >= Math.min(free, asked) ? 'slot' : 'idle';
+    return claims.length >= Math.min(free, asked) ? 'full' : 'idle';
   }
 
   private providerLimit(provider: string): number {
@@ -244,15 +245,39 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   /** Counts a new claim against its plugin's limit, and runs it when a slot is free. */
   private hold(claim: ClaimedCheck): void {
     const key = pluginKey(claim.integration.type, claim.integration.provider);
-    this.perPlugin.set(key, (this.perPlugin.get(key) ?? 0) + 1);
-    if (this.running.size < this.config.poller.concurrency) this.start(claim, key);
+    this.heldPerPlugin.set(key, (this.heldPerPlugin.get(key) ?? 0) + 1);
+    if (this.canStart(claim)) this.start(claim, key);
     else this.queued.push(claim);
+  }
+
+  /** Whether a slot of the replica and of the claim's provider is free. */
+  private canStart(claim: ClaimedCheck): boolean {
+    const { type, provider } = claim.integration;
+    return (
+      this.running.size < this.config.poller.concurrency &&
+      (this.runningPerPlugin.get(pluginKey(type, provider)) ?? 0) < this.providerLimit(provider)
+    );
+  }
+
+  /** Starts the oldest queued claims that now have a slot. */
+  private startQueued(): void {
+    for (let index = 0; index < this.queued.length && !this.stop.signal.aborted;) {
+      const claim = this.queued[index] as ClaimedCheck;
+      if (this.running.size >= this.config.poller.concurrency) return;
+      if (!this.canStart(claim)) {
+        index++;
+        continue;
+      }
+      this.queued.splice(index, 1);
+      this.start(claim, pluginKey(claim.integration.type, claim.integration.provider));
+    }
   }
 
   private start(claim: ClaimedCheck, key: string): void {
     const { integration } = claim;
     const plugin = this.plugins.get(integration.type, integration.provider);
     this.running.set(integration.id, { claim, key });
+    this.runningPerPlugin.set(key, (this.runningPerPlugin.get(key) ?? 0) + 1);
     const task = this.check(claim, plugin)
       .catch((error: unknown) => {
         // The runner turns every failure into a result; this is a defect, said loudly.
@@ -263,11 +288,9 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
       .finally(() => {
         this.tasks.delete(task);
         this.running.delete(integration.id);
-        this.perPlugin.set(key, (this.perPlugin.get(key) ?? 1) - 1);
-        const next = this.stop.signal.aborted ? undefined : this.queued.shift();
-        if (next !== undefined) {
-          this.start(next, pluginKey(next.integration.type, next.integration.provider));
-        }
+        this.runningPerPlugin.set(key, (this.runningPerPlugin.get(key) ?? 1) - 1);
+        this.heldPerPlugin.set(key, (this.heldPerPlugin.get(key) ?? 1) - 1);
+        this.startQueued();
         this.onSlotFreed();
       });
     this.tasks.add(task);
@@ -409,17 +432,16 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private onSlotFreed(): void {
     // Claim again once a quarter of the slots' worth (at least one) is free: claiming for every
     // single finished check would cost a statement per check.
-    if (this.free < this.lookahead) return;
-    if (this.wake === undefined) this.slotFreedWhileBusy = true;
-    else this.wake();
+    if (this.free >= this.lookahead) this.wake?.();
   }
 
-  private sleep(ms: number, untilSlot: boolean): Promise<void> {
-    const missed = this.slotFreedWhileBusy;
-    this.slotFreedWhileBusy = false;
-    // Room freed up while the loop was claiming: claim again now rather than wait for the next
-    // check to finish (up to a whole check's time with every slot busy).
-    if (untilSlot && missed && !this.stop.signal.aborted) return Promise.resolve();
+  /**
+   * Waits before the next claim. `idle` (nothing more was due): the idle period, or until
+   * shutdown. `blocked` (no room): until a check's end frees enough room, at most the period.
+   * `full` (got all it asked for, more may be due): the same, but at once (after yielding) when
+   * room freed up meanwhile, while the claim was out — no one was asleep to be woken then.
+   */
+  private sleep(ms: number, wait: 'full' | 'blocked' | 'idle'): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
@@ -427,9 +449,13 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
         resolve();
       };
       const timer = setTimeout(done, ms);
-      if (untilSlot || this.stop.signal.aborted) this.wake = done;
-      else this.wake = () => this.stop.signal.aborted && done();
-      if (this.stop.signal.aborted) done();
+      if (this.stop.signal.aborted) return done();
+      if (wait === 'idle') {
+        this.wake = () => this.stop.signal.aborted && done();
+        return;
+      }
+      this.wake = done;
+      if (wait === 'full' && this.free >= this.lookahead) setImmediate(done);
     });
   }
 }
