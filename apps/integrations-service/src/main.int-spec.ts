@@ -3,7 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BuiltService as Started } from './testing/built-service';
-import { BUILT_SERVICE_MAIN as mainJs, exitOf, startBuiltService } from './testing/built-service';
+import {
+  BUILT_SERVICE_MAIN as mainJs,
+  exitOf,
+  startBuiltService,
+  killBuiltService,
+} from './testing/built-service';
 import { inMemoryDraft } from './testing/in-memory-draft';
 
 function startService(dataDir: string): Promise<Started> {
@@ -22,10 +27,7 @@ describe('the built service (npm start)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (service && service.child.exitCode === null) {
-      service.child.kill('SIGKILL');
-      await exitOf(service.child);
-    }
+    await killBuiltService(service);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

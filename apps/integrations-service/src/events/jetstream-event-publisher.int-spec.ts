@@ -6,15 +6,7 @@ import { BrokerConnection } from './broker-connection';
 import { toBrokerMessage } from './broker-message';
 import type { NatsConfig } from './events.config';
 import { JetStreamEventPublisher } from './jetstream-event-publisher';
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - started;
-}
+import { until } from '../testing/until';
 
 function natsConfig(url: string): NatsConfig {
   return { servers: [url], requireTls: false, auth: undefined, connectTimeoutMs: 1_000 };

@@ -4,14 +4,7 @@ import { inMemoryDraft } from '../testing/in-memory-draft';
 import { NatsProbe, describeWithNats, uniqueEventStream } from '../testing/nats-test-server';
 import type { TestApp } from '../testing/test-app';
 import { startTestApp } from '../testing/test-app';
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { until } from '../testing/until';
 
 /**
  * The relay deletes published events once they are older than EVENTS_RETENTION_HOURS (the
@@ -67,7 +60,12 @@ describeWithNats('pruning published events', (url) => {
       });
       expect(created.status).toBe(201);
     }
-    await until(async () => (await t.database.events.pending()).count === 0, 10_000, 'published');
+    await until(
+      async () => (await t.database.events.pending()).count === 0,
+      10_000,
+      'published',
+      100,
+    );
     const ids = await outboxIds();
     expect(ids).toHaveLength(6);
     // Five of them published two hours ago: past the one-hour retention.
@@ -76,7 +74,7 @@ describeWithNats('pruning published events', (url) => {
       `UPDATE "${t.backend.env['DATABASE_SCHEMA']}"."event_outbox" SET "published_at" = now() - interval '2 hours' WHERE id = ANY($1::uuid[])`,
       [old],
     );
-    await until(async () => (await outboxIds()).length === 1, 10_000, 'pruned');
+    await until(async () => (await outboxIds()).length === 1, 10_000, 'pruned', 100);
     expect(await outboxIds()).toEqual(ids.slice(5));
     const feed = await t.request('GET', '/api/v1/events', { token });
     expect(feed.body.items.map((event: { id: string }) => event.id)).toEqual(ids.slice(5));

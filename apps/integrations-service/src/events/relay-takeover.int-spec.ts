@@ -9,6 +9,7 @@ import type { TestBackend } from '../testing/test-backend';
 import { createTestBackend } from '../testing/test-backend';
 import { EventsRelayService } from './events-relay.service';
 import type { RelayStatus } from './outbox-relay';
+import { until } from '../testing/until';
 
 const LEASE_MS = 2_000;
 const POLL_MS = 100;
@@ -19,15 +20,6 @@ function relayOf(t: TestApp): RelayStatus {
   const status = t.app.get(EventsRelayService).relay?.status;
   if (status === undefined) throw new Error('no relay: NATS_URL is not set');
   return status;
-}
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - started;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { HealthConfig } from './health.config';
 import { loadHealthConfig } from './health.config';
 import type { PollerDatabase } from './health-poller';
 import { HealthPoller, POLLER_SUBJECT, defaultLeaseMs } from './health-poller';
+import { until } from '../testing/until';
 
 const plugins = [
   { type: 'scm', provider: 'in-memory', manifest: {} },
@@ -150,14 +151,6 @@ function poller(
   };
 }
 
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function rows(count: number, provider = 'in-memory', type = 'scm'): Integration[] {
   return Array.from({ length: count }, () =>
     anIntegration({
@@ -185,7 +178,7 @@ describe('HealthPoller', () => {
       batchSize: 40,
     });
     p.onApplicationBootstrap();
-    await until(() => schedule.written.flat().length === 120);
+    await until(() => schedule.written.flat().length === 120, 5_000, 'the poller', 5);
     await p.onApplicationShutdown();
     const ids = schedule.written.flat().map((written) => written.integrationId);
     expect(new Set(ids).size).toBe(120);
@@ -216,7 +209,7 @@ describe('HealthPoller', () => {
       { concurrency: 12, providerConcurrency: 8, providerLimits: new Map([['in-memory', 3]]) },
     );
     p.onApplicationBootstrap();
-    await until(() => schedule.written.flat().length === 60);
+    await until(() => schedule.written.flat().length === 60, 5_000, 'the poller', 5);
     await p.onApplicationShutdown();
     expect(peak).toBeLessThanOrEqual(12);
     expect(peakInMemory).toBeLessThanOrEqual(3);
@@ -230,7 +223,7 @@ describe('HealthPoller', () => {
       result({ success: false, status: 'unhealthy', isTransient: true }),
     );
     p.onApplicationBootstrap();
-    await until(() => schedule.written.length === 1);
+    await until(() => schedule.written.length === 1, 5_000, 'the poller', 5);
     await p.onApplicationShutdown();
     const [written] = schedule.written[0] as PolledResult[];
     expect(written).toMatchObject({ health: 'unhealthy', consecutiveFailures: 3, leaseToken: '1' });
@@ -252,7 +245,7 @@ describe('HealthPoller', () => {
         : result(),
     );
     p.onApplicationBootstrap();
-    await until(() => schedule.written.flat().length === 3);
+    await until(() => schedule.written.flat().length === 3, 5_000, 'the poller', 5);
     await p.onApplicationShutdown();
     const events = schedule.events.flat();
     expect(events.map((event) => [event.type, event.integrationId])).toEqual([
@@ -284,7 +277,7 @@ describe('HealthPoller', () => {
         }),
     );
     p.onApplicationBootstrap();
-    await until(() => p.inFlight === 4);
+    await until(() => p.inFlight === 4, 5_000, 'the poller', 5);
     await p.onApplicationShutdown();
     expect(schedule.written.flat()).toEqual([]);
     expect(schedule.released.map((claim) => claim.leaseToken).sort()).toEqual(['1', '2', '3', '4']);
@@ -302,7 +295,7 @@ describe('HealthPoller', () => {
     );
     p.onApplicationBootstrap();
     // Four slots and one claimed ahead (a quarter of four): five rows held, four running.
-    await until(() => p.inFlight === 4 && schedule.due.length === 5);
+    await until(() => p.inFlight === 4 && schedule.due.length === 5, 5_000, 'the poller', 5);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(p.inFlight).toBe(4);
     expect(schedule.due).toHaveLength(5);

@@ -3,7 +3,6 @@ import { hostname } from 'node:os';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CheckResult, LifecycleEvent } from '@stellaops/integrations-core';
-import { assessHealth, checkGapSeconds, nextCheckAtMs } from '@stellaops/integrations-core';
 import type { ClaimedCheck, Database, PolledResult } from '@stellaops/integrations-persistence';
 import { Database as DatabaseToken } from '@stellaops/integrations-persistence';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
@@ -12,6 +11,7 @@ import { Metrics } from '../observability/metrics/metrics';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { CheckActor } from './check-runner';
 import { CheckRunner, GUARD_GRACE_MS, checkTimeoutOf } from './check-runner';
+import { verdictAfterCheck } from './check-outcome';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
 
@@ -327,24 +327,12 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   /** The result as the row will hold it: the status model's health and the next due time. */
   private polled(claim: ClaimedCheck, result: CheckResult): PolledResult {
     const { integration } = claim;
-    const assessment = assessHealth(
-      integration.consecutiveFailures,
-      result,
-      this.config.thresholds,
-    );
-    const gap = checkGapSeconds(
-      integration.healthCheckIntervalSeconds,
-      assessment.consecutiveFailures,
-      this.config.schedule,
-    );
-    const next = nextCheckAtMs(Date.parse(claim.dueAt), Date.now(), gap);
+    const verdict = verdictAfterCheck(integration, result, this.config, Date.parse(claim.dueAt));
     return {
       tenantId: integration.tenantId,
       integrationId: integration.id,
       leaseToken: claim.leaseToken,
-      health: assessment.health,
-      consecutiveFailures: assessment.consecutiveFailures,
-      nextCheckAt: new Date(next).toISOString(),
+      ...verdict,
       result: {
         status: result.status,
         success: result.success,

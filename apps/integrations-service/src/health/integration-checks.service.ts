@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AvailabilityDto, RegisterIntegrationDto } from '@stellaops/integrations-contracts';
 import { AvailabilityWindows } from '@stellaops/integrations-contracts';
 import type { CheckResult, Integration, IntegrationStatus } from '@stellaops/integrations-core';
-import { assessHealth, checkGapSeconds } from '@stellaops/integrations-core';
 import type { AvailabilityWindow, HealthHistoryEntry } from '@stellaops/integrations-persistence';
 import { Database } from '@stellaops/integrations-persistence';
 import { integrationNotFound } from '../catalog/integration-id.pipe';
@@ -14,6 +13,7 @@ import { RegistrationValidator } from '../catalog/registration-validator';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { CheckActor, CheckOperation } from './check-runner';
 import { CheckRunner } from './check-runner';
+import { verdictAfterCheck } from './check-outcome';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
 
@@ -149,16 +149,11 @@ export class IntegrationChecksService {
       if (fresh === null) throw integrationNotFound();
       const integrationStatus =
         operation === 'testConnection' ? statusAfterTest(fresh.status, result.success) : undefined;
-      const assessment = assessHealth(fresh.consecutiveFailures, result, this.config.thresholds);
-      const gap = checkGapSeconds(
-        fresh.healthCheckIntervalSeconds,
-        assessment.consecutiveFailures,
-        this.config.schedule,
-      );
+      const verdict = verdictAfterCheck(fresh, result, this.config, Date.now());
       const recorded = await uow.integrations.recordHealth(tenantId, id, {
-        status: assessment.health,
-        consecutiveFailures: assessment.consecutiveFailures,
-        nextCheckAt: new Date(Date.now() + gap * 1_000).toISOString(),
+        status: verdict.health,
+        consecutiveFailures: verdict.consecutiveFailures,
+        nextCheckAt: verdict.nextCheckAt,
         message: result.message,
         checkedAt: result.checkedAt,
         success: result.success,
@@ -180,12 +175,12 @@ export class IntegrationChecksService {
       if (operation === 'testConnection') {
         await uow.events.append(LifecycleEvents.connectionTested(recorded.integration, result));
       }
-      if (recorded.previousHealth !== assessment.health) {
+      if (recorded.previousHealth !== verdict.health) {
         await uow.events.append(
           LifecycleEvents.healthChanged(
             recorded.integration,
             recorded.previousHealth,
-            assessment.health,
+            verdict.health,
             result.message,
           ),
         );
@@ -198,7 +193,7 @@ export class IntegrationChecksService {
         details: {
           success: result.success,
           status: result.status,
-          health: assessment.health,
+          health: verdict.health,
           phase: result.phase,
           ...(integrationStatus === undefined ? {} : { integrationStatus }),
         },

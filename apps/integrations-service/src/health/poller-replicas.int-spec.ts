@@ -9,6 +9,7 @@ import { BUILT_SERVICE_MAIN, exitOf, startBuiltService } from '../testing/built-
 import { inMemoryDraft } from '../testing/in-memory-draft';
 import type { TestBackend } from '../testing/test-backend';
 import { createTestBackend } from '../testing/test-backend';
+import { until } from '../testing/until';
 
 // The schedule the replicas keep. Checks take LATENCY_MS, so that some are always in flight when
 // a replica is stopped or killed (about 100 checks a second run over the two replicas).
@@ -45,18 +46,6 @@ const POLLER_ENV = {
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(
-  what: string,
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await sleep(50);
-  }
-}
 
 async function stopService(service: BuiltService | undefined): Promise<void> {
   if (service === undefined || service.child.exitCode !== null || service.child.signalCode) return;
@@ -391,9 +380,10 @@ describe('the health poller on one PostgreSQL, two service processes', () => {
     try {
       // Both replicas, undisturbed, until every registration has had its first check.
       await until(
-        'both replicas claiming',
         () => new Set([...sampler!.claims.values()].map((c) => c.owner)).size === 2,
         15_000,
+        'both replicas claiming',
+        50,
       );
       const ownerA = ownerOf(sampler.claims.values(), a);
       const ownerB = ownerOf(sampler.claims.values(), b);
@@ -402,9 +392,10 @@ describe('the health poller on one PostgreSQL, two service processes', () => {
       // A stalls (SIGSTOP) with checks in flight for longer than a lease: B takes its claims over
       // when they expire, and A's results, when it resumes, come back under expired claims.
       await until(
-        'A has checks in flight',
         async () => (await heldBy(admin, schema, ownerA)) >= 5,
         5_000,
+        'A has checks in flight',
+        50,
       );
       const stoppedAt = await dbNow(admin);
       a.child.kill('SIGSTOP');
@@ -412,16 +403,18 @@ describe('the health poller on one PostgreSQL, two service processes', () => {
       a.child.kill('SIGCONT');
       const resumedAt = await dbNow(admin);
       await until(
-        'A logs its discarded results',
         () => /discarded \d+ health check result/.test(a.output()),
         10_000,
+        'A logs its discarded results',
+        50,
       );
 
       // B is killed with checks in flight: A takes over its claims when they expire.
       await until(
-        'B has checks in flight',
         async () => (await heldBy(admin, schema, ownerB)) >= 5,
         5_000,
+        'B has checks in flight',
+        50,
       );
       const killedAt = await dbNow(admin);
       b.child.kill('SIGKILL');

@@ -4,7 +4,11 @@ import path from 'node:path';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
 import { compileSettingsSchema, runConformanceChecks } from '@stellaops/integrations-testing';
 import type { BuiltService as Started } from '../testing/built-service';
-import { BUILT_SERVICE_MAIN as mainJs, exitOf, startBuiltService } from '../testing/built-service';
+import {
+  BUILT_SERVICE_MAIN as mainJs,
+  startBuiltService,
+  killBuiltService,
+} from '../testing/built-service';
 
 /**
  * The built service with an ESM-only and a CommonJS plugin installed in PLUGINS_DIR, as an
@@ -85,10 +89,7 @@ describe('plugins installed in PLUGINS_DIR (the built service)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (service && service.child.exitCode === null) {
-      service.child.kill('SIGKILL');
-      await exitOf(service.child);
-    }
+    await killBuiltService(service);
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });

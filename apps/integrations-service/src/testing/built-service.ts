@@ -64,3 +64,12 @@ export function exitOf(child: ChildProcessWithoutNullStreams): Promise<number | 
     else child.on('exit', (code) => resolve(code));
   });
 }
+
+/** Kills the service at once (SIGKILL) unless it has exited already, and waits for its exit. */
+export async function killBuiltService(service: BuiltService | undefined): Promise<void> {
+  if (service === undefined) return;
+  const { child } = service;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await exitOf(child);
+}

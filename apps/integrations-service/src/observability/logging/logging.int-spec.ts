@@ -3,7 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { REDACTED } from '../../plugins/redact-secrets';
 import type { BuiltService } from '../../testing/built-service';
-import { BUILT_SERVICE_MAIN, exitOf, startBuiltService } from '../../testing/built-service';
+import {
+  BUILT_SERVICE_MAIN,
+  startBuiltService,
+  killBuiltService,
+} from '../../testing/built-service';
 import { inMemoryDraft } from '../../testing/in-memory-draft';
 
 /**
@@ -100,10 +104,7 @@ describe('logs of the built service (LOG_FORMAT=json)', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (service && service.child.exitCode === null) {
-      service.child.kill('SIGKILL');
-      await exitOf(service.child);
-    }
+    await killBuiltService(service);
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
