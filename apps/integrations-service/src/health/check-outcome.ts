@@ -1,4 +1,9 @@
-import type { CheckOutcome, HealthStatus, Integration } from '@stellaops/integrations-core';
+import type {
+  CheckOutcome,
+  CheckResult,
+  HealthStatus,
+  Integration,
+} from '@stellaops/integrations-core';
 import { assessHealth, checkGapSeconds, nextCheckAtMs } from '@stellaops/integrations-core';
 import type { HealthConfig } from './health.config';
 
@@ -34,4 +39,18 @@ export function verdictAfterCheck(
     consecutiveFailures: assessment.consecutiveFailures,
     nextCheckAt: new Date(nextCheckAtMs(dueAtMs, nowMs, gap)).toISOString(),
   };
+}
+
+/** The fields of a check's result that its history entry keeps. */
+export function historyFieldsOf(result: CheckResult) {
+  return {
+    status: result.status,
+    success: result.success,
+    phase: result.phase,
+    isTransient: result.isTransient,
+    message: result.message,
+    durationMs: result.durationMs,
+    checkedAt: result.checkedAt,
+    details: result.details,
+  } as const;
 }

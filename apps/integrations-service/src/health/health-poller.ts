@@ -11,7 +11,7 @@ import { Metrics } from '../observability/metrics/metrics';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { CheckActor } from './check-runner';
 import { CheckRunner, GUARD_GRACE_MS, checkTimeoutOf } from './check-runner';
-import { verdictAfterCheck } from './check-outcome';
+import { historyFieldsOf, verdictAfterCheck } from './check-outcome';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
 
@@ -333,16 +333,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
       integrationId: integration.id,
       leaseToken: claim.leaseToken,
       ...verdict,
-      result: {
-        status: result.status,
-        success: result.success,
-        phase: result.phase,
-        isTransient: result.isTransient,
-        message: result.message,
-        durationMs: result.durationMs,
-        checkedAt: result.checkedAt,
-        details: result.details,
-      },
+      result: historyFieldsOf(result),
     };
   }
 

@@ -13,7 +13,7 @@ import { RegistrationValidator } from '../catalog/registration-validator';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import type { CheckActor, CheckOperation } from './check-runner';
 import { CheckRunner } from './check-runner';
-import { verdictAfterCheck } from './check-outcome';
+import { historyFieldsOf, verdictAfterCheck } from './check-outcome';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
 
@@ -163,14 +163,7 @@ export class IntegrationChecksService {
       await uow.healthHistory.append({
         tenantId,
         integrationId: id,
-        status: result.status,
-        success: result.success,
-        phase: result.phase,
-        isTransient: result.isTransient,
-        message: result.message,
-        durationMs: result.durationMs,
-        checkedAt: result.checkedAt,
-        details: result.details,
+        ...historyFieldsOf(result),
       });
       if (operation === 'testConnection') {
         await uow.events.append(LifecycleEvents.connectionTested(recorded.integration, result));
