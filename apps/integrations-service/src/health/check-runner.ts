@@ -11,6 +11,7 @@ import type { IntegrationConfigInput } from '../plugins/integration-config-facto
 import { IntegrationConfigFactory } from '../plugins/integration-config-factory';
 import { withOutboundCalls } from '../plugins/outbound-result';
 import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
+import type { SecretPurpose } from '../secrets/secret-access-context';
 import { guardedCheck } from './guarded-check';
 import type { HealthConfig } from './health.config';
 import { HEALTH_CONFIG } from './health.module-definition';
@@ -41,8 +42,17 @@ export function checkTimeoutOf(
   return plugin.manifest.checkTimeoutMs ?? config.checkTimeoutMs;
 }
 
+/** What a check resolves credentials for: a connection test, or a health check. */
+export function purposeOf(operation: CheckOperation): SecretPurpose {
+  return operation === 'testConnection' ? 'test' : 'health';
+}
+
 /** What a saved registration gives the plugin: its fields and who asks. */
-export function configInputOf(integration: Integration, actor: string): IntegrationConfigInput {
+export function configInputOf(
+  integration: Integration,
+  actor: string,
+  purpose: SecretPurpose,
+): IntegrationConfigInput {
   return {
     integrationId: integration.id,
     tenantId: integration.tenantId,
@@ -53,6 +63,7 @@ export function configInputOf(integration: Integration, actor: string): Integrat
     settings: { ...integration.settings },
     credentials: { ...integration.credentials },
     actor,
+    purpose,
   };
 }
 
@@ -95,7 +106,12 @@ export class CheckRunner {
         ),
       );
     }
-    return this.run(plugin, operation, configInputOf(integration, actor.subject), signal);
+    return this.run(
+      plugin,
+      operation,
+      configInputOf(integration, actor.subject, purposeOf(operation)),
+      signal,
+    );
   }
 
   /** A test of `input` as given (a draft has no id). */

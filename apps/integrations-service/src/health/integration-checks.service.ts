@@ -92,6 +92,7 @@ export class IntegrationChecksService {
         settings: draft.settings,
         credentials: draft.credentials,
         actor: actor.subject,
+        purpose: 'test',
       },
       signal,
     );

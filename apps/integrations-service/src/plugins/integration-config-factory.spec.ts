@@ -42,6 +42,7 @@ describe('IntegrationConfigFactory', () => {
     settings: { health: 'healthy' },
     credentials: { token: `authref://env/${ENV_NAME}` },
     actor: 'alice',
+    purpose: 'test',
   };
 
   beforeEach(async () => {
@@ -98,7 +99,12 @@ describe('IntegrationConfigFactory', () => {
     expect(record).not.toHaveBeenCalled();
     await expect(config.secrets.get('token')).resolves.toBe(TOKEN);
     expect(record).toHaveBeenCalledWith(
-      expect.objectContaining({ tenantId: 't1', actor: 'alice', integrationId: 'i-1' }),
+      expect.objectContaining({
+        tenantId: 't1',
+        actor: 'alice',
+        purpose: 'test',
+        integrationId: 'i-1',
+      }),
     );
   });
 
@@ -190,6 +196,7 @@ describe('IntegrationConfigFactory outbound calls', () => {
     settings: {},
     credentials: {},
     actor: 'alice',
+    purpose: 'test',
   };
 
   it("refuses loopback by default, and records the refused call for the result's details", async () => {

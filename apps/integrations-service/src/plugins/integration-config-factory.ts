@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IntegrationConfig } from '@stellaops/integrations-plugin-abstractions';
 import type { CallTiming, OutboundTlsOptions } from '@stellaops/integrations-plugin-host';
+import type { SecretPurpose } from '../secrets/secret-access-context';
 import type { ResolvingSecretAccessor } from '../secrets/resolving-secret-accessor';
 import { SecretsService } from '../secrets/secrets.service';
 import { outboundSettingsOf, pluginSettings } from './outbound-settings';
@@ -21,6 +22,8 @@ export interface IntegrationConfigInput {
   readonly credentials: Record<string, string>;
   /** Who the secret resolutions are audited for. */
   readonly actor: string;
+  /** What they are resolved for (audited with each). */
+  readonly purpose: SecretPurpose;
 }
 
 /** An `IntegrationConfig` whose `secrets` also tell the host which values to redact. */
@@ -54,6 +57,7 @@ export class IntegrationConfigFactory {
       tenantId: input.tenantId,
       integrationId: input.integrationId,
       actor: input.actor,
+      purpose: input.purpose,
     };
     const secrets = this.secrets.accessorFor(context, input.credentials);
     const outbound = outboundSettingsOf(input.settings);

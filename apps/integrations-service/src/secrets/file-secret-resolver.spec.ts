@@ -6,7 +6,7 @@ import { AuthRef } from '@stellaops/integrations-core';
 import { FileSecretResolver, TENANT_HAS_NO_FOLDER } from './file-secret-resolver';
 import { SecretResolutionError } from './secret-resolution.error';
 
-const acme = { tenantId: 'acme', integrationId: 'i-1', actor: 'alice' };
+const acme = { tenantId: 'acme', integrationId: 'i-1', actor: 'alice', purpose: 'test' as const };
 
 describe('FileSecretResolver', () => {
   let root: string;

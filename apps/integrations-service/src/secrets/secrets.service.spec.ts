@@ -68,7 +68,12 @@ describe('SecretsService', () => {
     jest.restoreAllMocks();
   });
 
-  const context = { tenantId: 't1', integrationId: 'i-1', actor: 'alice' };
+  const context = {
+    tenantId: 't1',
+    integrationId: 'i-1',
+    actor: 'alice',
+    purpose: 'test' as const,
+  };
   const credentials = {
     token: `authref://env/${ENV_NAME}`,
     key: 'authref://file/gh/token',
@@ -130,6 +135,7 @@ describe('SecretsService', () => {
     expect(record).toHaveBeenNthCalledWith(1, {
       tenantId: 't1',
       actor: 'alice',
+      purpose: 'test' as const,
       action: SECRET_RESOLVED_ACTION,
       integrationId: 'i-1',
       details: { slot: 'token', store: 'env' },
