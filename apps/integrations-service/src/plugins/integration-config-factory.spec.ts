@@ -102,7 +102,6 @@ describe('IntegrationConfigFactory', () => {
       expect.objectContaining({
         tenantId: 't1',
         actor: 'alice',
-        purpose: 'test',
         integrationId: 'i-1',
       }),
     );

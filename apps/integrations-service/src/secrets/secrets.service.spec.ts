@@ -135,7 +135,6 @@ describe('SecretsService', () => {
     expect(record).toHaveBeenNthCalledWith(1, {
       tenantId: 't1',
       actor: 'alice',
-      purpose: 'test' as const,
       action: SECRET_RESOLVED_ACTION,
       integrationId: 'i-1',
       details: { slot: 'token', store: 'env' },
