@@ -4,14 +4,20 @@ import { parseTenantStores } from '../secrets/tenant-stores';
 import { ConfigError } from './config.error';
 import type { Env } from './env-values';
 import { flag, integer, nonEmpty } from './env-values';
+import type { AuditConfig } from '../audit/audit.config';
+import { loadAuditConfig } from '../audit/audit.config';
 import type { EventsConfig } from '../events/events.config';
 import { loadEventsConfig } from '../events/events.config';
 import type { HealthConfig } from '../health/health.config';
 import { loadHealthConfig } from '../health/health.config';
+import type { KeyringConfig } from '../keys/keyring.config';
+import { loadKeyringConfig } from '../keys/keyring.config';
 import type { LoggingConfig } from '../observability/logging/logging.config';
 import { loadLoggingConfig } from '../observability/logging/logging.config';
 import type { MetricsConfig } from '../observability/metrics/metrics.config';
 import { loadMetricsConfig } from '../observability/metrics/metrics.config';
+import type { SecretStoresConfig } from '../secrets/stores.config';
+import { loadSecretStoresConfig } from '../secrets/stores.config';
 import type { OutboundConfig } from './outbound-config';
 import { loadOutboundConfig } from './outbound-config';
 
@@ -71,6 +77,9 @@ export interface ServiceConfig {
   readonly events: EventsConfig;
   readonly metrics: MetricsConfig;
   readonly logging: LoggingConfig;
+  readonly secretStores: SecretStoresConfig;
+  readonly keyring: KeyringConfig;
+  readonly audit: AuditConfig;
 }
 
 function authConfig(env: Env): AuthConfig {
@@ -156,5 +165,8 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     events: loadEventsConfig(env),
     metrics: loadMetricsConfig(env),
     logging: loadLoggingConfig(env),
+    secretStores: loadSecretStoresConfig(env),
+    keyring: loadKeyringConfig(env),
+    audit: loadAuditConfig(env),
   };
 }

@@ -5,7 +5,9 @@
  * SECRETS_ENV_ALLOW says. Compared upper-cased: some platforms' environments ignore case.
  */
 const SERVICE_VARIABLE_PREFIXES: readonly string[] = [
+  'AUDIT_',
   'AUTH_',
+  'AUTHORITY_',
   'AWS_',
   'AZURE_',
   'CREDENTIALS_',
@@ -35,6 +37,7 @@ const SERVICE_VARIABLE_PREFIXES: readonly string[] = [
   'SECRETS_',
   'SSL_',
   'TEST_',
+  'VAULT_',
 ];
 
 /** Single variables of the service, its runtime and the PostgreSQL client (libpq's names). */
