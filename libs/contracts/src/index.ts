@@ -22,4 +22,7 @@ export * from './lib/provider-list.dto';
 export * from './lib/lifecycle-event.dto';
 export * from './lib/list-events-query.dto';
 export * from './lib/event-list.dto';
+export * from './lib/audit-entry.dto';
+export * from './lib/audit-list.dto';
+export * from './lib/list-audit-query.dto';
 export * from './lib/problem-details.dto';

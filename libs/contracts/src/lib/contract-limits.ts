@@ -29,4 +29,8 @@ export const ContractLimits = {
   maxJsonDepth: 32,
   defaultEventLimit: 100,
   maxEventLimit: 500,
+  defaultAuditLimit: 100,
+  maxAuditLimit: 500,
+  /** Action names are short dotted identifiers such as `integration.health-check`. */
+  actionPrefixMaxLength: 64,
 } as const;

@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import type { CheckResult, Integration, LifecycleEvent } from '@stellaops/integrations-core';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
+import type { AuditRecord } from './audit-entry.dto';
+import { AuditEntryDto, auditEntrySchema } from './audit-entry.dto';
+import { AuditListDto, auditListSchema, toAuditListDto } from './audit-list.dto';
 import { CheckResultDto, checkResultSchema, toCheckResultDto } from './check-result.dto';
 import { EventListDto, eventListSchema, toEventListDto } from './event-list.dto';
 import type { HealthHistoryRecord } from './health-history-entry.dto';
@@ -127,6 +130,32 @@ const event: LifecycleEvent = {
   },
 };
 
+const auditEntries: readonly AuditRecord[] = [
+  {
+    id: '42',
+    tenantId: 'tenant-a',
+    occurredAt: '2026-11-02T10:00:01.000Z',
+    actor: 'alice',
+    action: 'secret.resolved',
+    integrationId: integration.id,
+    details: {
+      slot: 'privateKey',
+      store: 'env',
+      referenceHmac: 'a'.repeat(64),
+      purpose: 'test',
+    },
+  },
+  {
+    id: '41',
+    tenantId: 'tenant-a',
+    occurredAt: '2026-11-02T10:00:00.000Z',
+    actor: 'alice',
+    action: 'secret.failed',
+    integrationId: null,
+    details: { slot: 'token', store: 'file', failure: 'unresolved' },
+  },
+];
+
 function plugin(type: string, provider: string, description?: string): ProviderPlugin {
   return {
     name: `${provider}-plugin`,
@@ -237,6 +266,18 @@ const cases: ReadonlyArray<{
     sample: toEventListDto([event], null),
   },
   {
+    name: 'AuditEntryDto',
+    dto: AuditEntryDto,
+    schema: auditEntrySchema,
+    sample: toAuditListDto(auditEntries, false).items[1],
+  },
+  {
+    name: 'AuditListDto',
+    dto: AuditListDto,
+    schema: auditListSchema,
+    sample: toAuditListDto(auditEntries, true),
+  },
+  {
     name: 'ProblemDetailsDto',
     dto: ProblemDetailsDto,
     schema: problemDetailsSchema,
@@ -326,6 +367,13 @@ describe('the mappers', () => {
     expect(toEventListDto([event], null).nextAfter).toBe(event.id);
     expect(toEventListDto([], 'some-id').nextAfter).toBe('some-id');
     expect(toEventListDto([], null).nextAfter).toBeNull();
+  });
+
+  it('point an audit page to the next by its last id, and to nothing after the last page', () => {
+    expect(toAuditListDto(auditEntries, true).nextAfter).toBe('41');
+    expect(toAuditListDto(auditEntries, false).nextAfter).toBeNull();
+    expect(toAuditListDto([], false)).toEqual({ items: [], nextAfter: null });
+    expect(toAuditListDto(auditEntries, false).items).toEqual(auditEntries);
   });
 
   it('are refused by the schema when a required field is missing', () => {
