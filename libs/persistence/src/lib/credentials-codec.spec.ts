@@ -27,7 +27,7 @@ describe('CredentialsCodec', () => {
       );
       expect(() => codec.decode(sealed, TENANT, ID)).toThrow(CredentialsDecryptionError);
       expect(() => codec.decode(sealed, TENANT, ID)).toThrow(
-        /are encrypted \(key fingerprint [0-9a-f]{16}\)/,
+        /are encrypted \(key "[0-9a-f]{16}"\) but no encryption key is configured/,
       );
     });
   });
@@ -70,20 +70,38 @@ describe('CredentialsCodec', () => {
       );
     });
 
-    it('names another key by its fingerprint', () => {
+    it('names another key by its fingerprint, the id a single key stamps', () => {
       const sealed = CredentialsCodec.create(randomBytes(32).toString('base64')).encode(
         CREDENTIALS,
         TENANT,
         ID,
       );
       expect(() => codec.decode(sealed, TENANT, ID)).toThrow(
-        /encrypted with another key \(fingerprint [0-9a-f]{16}\)/,
+        /encrypted with another key \("[0-9a-f]{16}"\), which is not in the keyring \([0-9a-f]{16}\)/,
       );
     });
 
     it('reads a plain map written before the key was configured', () => {
       expect(codec.decode(CREDENTIALS, TENANT, ID)).toEqual(CREDENTIALS);
     });
+  });
+
+  it('seals with the active key of a keyring, and opens what another key of the ring sealed', () => {
+    const a = randomBytes(32);
+    const b = randomBytes(32);
+    const keys = [
+      { id: 'A', key: a },
+      { id: 'B', key: b },
+    ];
+    const underA = CredentialsCodec.fromKeyring({ keys, activeKeyId: 'A' });
+    const underB = CredentialsCodec.fromKeyring({ keys, activeKeyId: 'B' });
+    const sealedA = underA.encode(CREDENTIALS, TENANT, ID);
+    expect(sealedA).toMatchObject({ kid: 'A' });
+    expect(underB.encode(CREDENTIALS, TENANT, ID)).toMatchObject({ kid: 'B' });
+    expect(underB.decode(sealedA, TENANT, ID)).toEqual(CREDENTIALS);
+    // What the single CREDENTIALS_ENCRYPTION_KEY sealed opens once that key is in a named ring.
+    const legacy = CredentialsCodec.create(a.toString('base64')).encode(CREDENTIALS, TENANT, ID);
+    expect(underB.decode(legacy, TENANT, ID)).toEqual(CREDENTIALS);
   });
 
   it.each(['', 'short', randomBytes(16).toString('base64'), 'z'.repeat(64)])(

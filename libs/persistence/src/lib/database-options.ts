@@ -1,3 +1,5 @@
+import type { KeyringOptions } from './credentials-keyring';
+
 /** Where the library reports what it did: opening, migrations applied, a stale lock taken over. */
 export interface DatabaseLogger {
   info(message: string, fields?: object): void;
@@ -24,9 +26,17 @@ export interface DatabaseOptions {
   readonly healthHistoryLimit?: number | undefined;
   /**
    * 32 bytes, base64 or hex: encrypts each integration's credential map (AuthRef URIs) at rest
-   * with AES-256-GCM. Without it the map is stored as plain jsonb.
+   * with AES-256-GCM. The same as a `keyring` of this one key, its id the key's fingerprint.
+   * Without it (and without `keyring`) the map is stored as plain jsonb.
    */
   readonly encryptionKey?: string | undefined;
+  /**
+   * The keys that encrypt credentials at rest (instead of `encryptionKey`, not with it): new
+   * values are sealed with `activeKeyId`; every key of the ring opens what it sealed, and a key
+   * also opens what was sealed under its fingerprint (a single `encryptionKey`'s rows).
+   * `Database.credentialsRotation` moves rows onto the active key.
+   */
+  readonly keyring?: KeyringOptions | undefined;
   /** PostgreSQL connections per replica (default 10). */
   readonly poolSize?: number | undefined;
   /** How long to wait to open a connection or get one from the pool (default 5000 ms). */

@@ -19,12 +19,14 @@ import {
   IN_MEMORY_DATA_DIR,
 } from './database-options';
 import type { AuditLogRepository } from './repositories/audit-log-repository';
+import type { CredentialsRotationRepository } from './repositories/credentials-rotation-repository';
 import type { EventOutboxRepository } from './repositories/event-outbox-repository';
 import type { HealthHistoryRepository } from './repositories/health-history-repository';
 import type { HealthPollRepository } from './repositories/health-poll-repository';
 import type { IntegrationRepository } from './repositories/integration-repository';
 import type { LeaseRepository } from './repositories/lease-repository';
 import { SqlAuditLogRepository } from './repositories/sql-audit-log-repository';
+import { SqlCredentialsRotationRepository } from './repositories/sql-credentials-rotation-repository';
 import { SqlEventOutboxRepository } from './repositories/sql-event-outbox-repository';
 import { SqlHealthHistoryRepository } from './repositories/sql-health-history-repository';
 import { SqlHealthPollRepository } from './repositories/sql-health-poll-repository';
@@ -68,6 +70,11 @@ export class Database {
    */
   readonly polls: HealthPollRepository;
   readonly leases: LeaseRepository;
+  /**
+   * Moves every row's credentials onto the keyring's active key (`rotate-keys`). Outside any
+   * transaction: each batch is its own statements, conditional on what it read.
+   */
+  readonly credentialsRotation: CredentialsRotationRepository;
 
   private readonly scope = new AsyncLocalStorage<TransactionScope>();
   private closing: Promise<void> | undefined;
@@ -87,6 +94,11 @@ export class Database {
     this.audit = root.audit;
     this.polls = root.polls;
     this.leases = root.leases;
+    this.credentialsRotation = new SqlCredentialsRotationRepository(
+      new PooledSqlExecutor(backend.dataSource, () => this.assertOutsideTransaction()),
+      settings.tables,
+      settings.codec,
+    );
   }
 
   /**
@@ -101,7 +113,7 @@ export class Database {
       throw new Error('healthHistoryLimit must be a positive integer');
     }
     const timeouts = timeoutsOf(options);
-    const codec = CredentialsCodec.create(options.encryptionKey);
+    const codec = credentialsCodecOf(options);
     const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
     const poolSize = options.poolSize ?? DEFAULT_POOL_SIZE;
     const backend =
@@ -135,6 +147,9 @@ export class Database {
         ? { dataDir: dataDir === IN_MEMORY_DATA_DIR ? dataDir : path.resolve(dataDir) }
         : {}),
       credentialsEncrypted: codec.encrypts,
+      ...(codec.encrypts
+        ? { activeKeyId: codec.keyring.activeKeyId, keyIds: codec.keyring.keyIds }
+        : {}),
     });
     return database;
   }
@@ -236,6 +251,16 @@ export function backendOf(database: Database): Backend {
   const backend = backends.get(database);
   if (backend === undefined) throw new Error('not a Database');
   return backend;
+}
+
+function credentialsCodecOf(options: DatabaseOptions): CredentialsCodec {
+  if (options.keyring === undefined) return CredentialsCodec.create(options.encryptionKey);
+  if (options.encryptionKey !== undefined) {
+    throw new Error(
+      'give either encryptionKey or keyring, not both (a single key is a keyring of one key)',
+    );
+  }
+  return CredentialsCodec.fromKeyring(options.keyring);
 }
 
 function timeoutsOf(options: DatabaseOptions): PostgresTimeouts {
