@@ -68,8 +68,6 @@ export interface ServiceConfig {
   readonly secretsTenantStores: ReadonlyMap<string, readonly string[]> | undefined;
   /** Print a ready local token at start (the local default). */
   readonly printToken: boolean;
-  /** AES-256 key (base64 or hex) for credentials at rest; the embedded mode makes one in `dataDir`. */
-  readonly credentialsKey: string | undefined;
   /** The plugins' way out: OUTBOUND_ALLOW_CIDRS, the proxy variables, OUTBOUND_MAX_REDIRECTS. */
   readonly outbound: OutboundConfig;
   /** Each module's own slice, handed to that module alone (its `forRoot`). */
@@ -78,6 +76,7 @@ export interface ServiceConfig {
   readonly metrics: MetricsConfig;
   readonly logging: LoggingConfig;
   readonly secretStores: SecretStoresConfig;
+  /** The keys that encrypt credentials at rest; the embedded mode makes one in `dataDir`. */
   readonly keyring: KeyringConfig;
   readonly audit: AuditConfig;
 }
@@ -159,7 +158,6 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     secretsEnvAllow: parseEnvAllowList(env['SECRETS_ENV_ALLOW']),
     secretsTenantStores: parseTenantStores(env['SECRETS_TENANT_STORES']),
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
-    credentialsKey: nonEmpty(env, 'CREDENTIALS_ENCRYPTION_KEY'),
     outbound: loadOutboundConfig(env),
     health: loadHealthConfig(env),
     events: loadEventsConfig(env),

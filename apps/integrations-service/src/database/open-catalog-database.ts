@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { DatabaseOptions } from '@stellaops/integrations-persistence';
 import { Database } from '@stellaops/integrations-persistence';
 import { loadLocalSecret } from '../config/local-secret';
 import type { ServiceConfig } from '../config/service-config';
@@ -7,17 +8,27 @@ import { databaseLogger } from './database-logger';
 export const LOCAL_CREDENTIALS_KEY_FILE = 'credentials-key';
 
 /**
- * The key that encrypts credential references at rest: configured, or for the embedded database
- * one kept in its data folder. Replicas on PostgreSQL must share a configured key, so none is made.
+ * The keys that encrypt credential references at rest: the configured ring, or for the embedded
+ * database a key kept in its data folder (a one-key ring, named by its fingerprint as before).
+ * Replicas on PostgreSQL must share configured keys, so none is made for them.
  */
-async function credentialsKey(config: ServiceConfig, logger: Logger): Promise<string | undefined> {
-  if (config.credentialsKey !== undefined) return config.credentialsKey;
+export async function catalogKeyring(
+  config: ServiceConfig,
+  logger: { warn(message: string): void },
+): Promise<DatabaseOptions['keyring']> {
+  const { keyring } = config;
+  if (keyring.source !== 'none') {
+    return {
+      keys: keyring.keys,
+      ...(keyring.activeKeyId === undefined ? {} : { activeKeyId: keyring.activeKeyId }),
+    };
+  }
   if (config.databaseUrl === undefined) {
     const local = await loadLocalSecret(config.dataDir, LOCAL_CREDENTIALS_KEY_FILE);
-    return Buffer.from(local.key).toString('base64');
+    return { keys: [{ key: local.key }] };
   }
   logger.warn(
-    'CREDENTIALS_ENCRYPTION_KEY is not set: credential references are stored unencrypted (set it to 32 random bytes, base64)',
+    'no encryption key is configured (INTEGRATIONS_ENCRYPTION_KEYS or CREDENTIALS_ENCRYPTION_KEY): credential references are stored unencrypted',
   );
   return undefined;
 }
@@ -34,9 +45,9 @@ export function openCatalogDatabase(config: ServiceConfig): Promise<Database> {
   if (database === undefined) {
     database = (async () => {
       const logger = new Logger('Database');
-      const encryptionKey = await credentialsKey(config, logger);
+      const keyring = await catalogKeyring(config, logger);
       return Database.open({
-        ...(encryptionKey === undefined ? {} : { encryptionKey }),
+        ...(keyring === undefined ? {} : { keyring }),
         ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
         ...(config.databaseSchema === undefined ? {} : { schema: config.databaseSchema }),
         dataDir: config.dataDir,
