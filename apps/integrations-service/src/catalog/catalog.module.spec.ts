@@ -50,6 +50,7 @@ import { Metrics } from '../observability/metrics/metrics';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
 import { ReadinessModule } from '../readiness/readiness.module';
+import { loadSecretStoresConfig } from '../secrets/stores.config';
 import { CatalogModule } from './catalog.module';
 
 const TENANT = 'tenant-a';
@@ -378,6 +379,8 @@ describe('CatalogModule (with the health module) over HTTP', () => {
           secretsEnvAllow: [TOKEN_VARIABLE],
           secretsTenantStores: undefined,
           outbound: loadOutboundConfig({}),
+          audit: { hmacKey: { from: 'AUDIT_HMAC_KEY', key: Buffer.alloc(32, 1) } },
+          secretStores: loadSecretStoresConfig({}),
         }),
         ReadinessModule,
         CatalogModule,

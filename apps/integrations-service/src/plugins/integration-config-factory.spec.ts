@@ -27,6 +27,9 @@ function fakeDatabase(record: jest.Mock): DynamicModule {
   };
 }
 
+/** Keeps the audit trail's HMAC key out of a data folder (there is none here). */
+const AUDIT_KEY = Buffer.alloc(32, 7).toString('base64');
+
 describe('IntegrationConfigFactory', () => {
   let moduleRef: TestingModule;
   let factory: IntegrationConfigFactory;
@@ -52,7 +55,11 @@ describe('IntegrationConfigFactory', () => {
     moduleRef = await Test.createTestingModule({
       imports: [
         ConfigModule.forRoot(
-          loadServiceConfig({ CHECK_TIMEOUT_MS: '2500', SECRETS_ENV_ALLOW: ENV_NAME }),
+          loadServiceConfig({
+            CHECK_TIMEOUT_MS: '2500',
+            SECRETS_ENV_ALLOW: ENV_NAME,
+            AUDIT_HMAC_KEY: AUDIT_KEY,
+          }),
         ),
         fakeDatabase(record),
         PluginsModule,
@@ -137,7 +144,9 @@ describe('IntegrationConfigFactory', () => {
     );
     expect(result).toMatchObject({ success: true, status: 'healthy' });
     expect(record).toHaveBeenCalledWith(
-      expect.objectContaining({ details: { slot: 'token', store: 'env' } }),
+      expect.objectContaining({
+        details: expect.objectContaining({ slot: 'token', store: 'env', purpose: 'test' }),
+      }),
     );
   });
 
@@ -176,7 +185,7 @@ describe('IntegrationConfigFactory outbound calls', () => {
   }> {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ConfigModule.forRoot(loadServiceConfig(env)),
+        ConfigModule.forRoot(loadServiceConfig({ AUDIT_HMAC_KEY: AUDIT_KEY, ...env })),
         fakeDatabase(jest.fn().mockResolvedValue(undefined)),
         PluginsModule,
       ],
