@@ -353,8 +353,8 @@ describe('audit trail over HTTP', () => {
         expect(result.body).toMatchObject({
           success: false,
           status: 'unhealthy',
-          // A credential the host cannot hand out is the configuration's step, retried later.
-          phase: 'config',
+          // The credential could not be obtained for now: the authentication step, retried later.
+          phase: 'auth',
           isTransient: true,
           message:
             "credential 'token' is unavailable: the audit trail is unavailable, and a credential is handed out only once its access is recorded",
@@ -378,7 +378,7 @@ describe('audit trail over HTTP', () => {
         'integration.test',
         'integration.register',
       ]);
-      expect(trail.body.items[0]?.details).toMatchObject({ success: false, phase: 'config' });
+      expect(trail.body.items[0]?.details).toMatchObject({ success: false, phase: 'auth' });
     });
 
     it('resolves again once the trail can be written', async () => {
@@ -386,7 +386,7 @@ describe('audit trail over HTTP', () => {
       const refused = await t.request('POST', `/api/v1/integrations/${id}/test`, {
         token: operator,
       });
-      expect(refused.body).toMatchObject({ success: false, phase: 'config' });
+      expect(refused.body).toMatchObject({ success: false, phase: 'auth' });
       await admin.query(`DROP TRIGGER refuse_secret_audit ON ${schema()}."audit_log"`);
       const seen = watchTheToken();
       const tested = await t.request('POST', `/api/v1/integrations/${id}/test`, {

@@ -215,19 +215,20 @@ describe('classifyError over our own errors', () => {
     });
   });
 
-  it('reports an unavailable secret as a config failure', () => {
+  it('reports a store that could not answer as a transient auth failure, a bad reference as config', () => {
     expect(
       classifyError(
         new SecretUnavailableError('token', 'vault is unreachable', { isTransient: true }),
       ),
     ).toEqual({
-      phase: 'config',
+      phase: 'auth',
       isTransient: true,
       message: "credential 'token' is unavailable: vault is unreachable",
     });
-    expect(classifyError(new SecretUnavailableError('token', 'no reference')).isTransient).toBe(
-      false,
-    );
+    expect(classifyError(new SecretUnavailableError('token', 'no reference'))).toMatchObject({
+      phase: 'config',
+      isTransient: false,
+    });
   });
 
   it('reports a TimeoutError in its own phase, as transient', () => {

@@ -110,7 +110,14 @@ export function classifyError(error: unknown): ErrorClassification {
     };
   }
   if (isSecretUnavailableError(error)) {
-    return { phase: 'config', isTransient: error.isTransient, message: error.message };
+    // A store that could not answer (down, slow, its audit trail unavailable) kept the check from
+    // authenticating: phase auth, worth retrying. A reference that cannot be used as configured
+    // (refused, missing, malformed) is the registration's configuration: phase config.
+    return {
+      phase: error.isTransient ? 'auth' : 'config',
+      isTransient: error.isTransient,
+      message: error.message,
+    };
   }
   const refusal = findOutboundRefusal(error);
   if (refusal !== undefined) {
