@@ -29,6 +29,11 @@ async function main(): Promise<number> {
     return 0;
   }
   const config = loadServiceConfig();
+  if (config.keyring.source === 'none' && config.databaseUrl !== undefined) {
+    throw new ConfigError(
+      'no encryption key is configured: set INTEGRATIONS_ENCRYPTION_KEYS and INTEGRATIONS_ENCRYPTION_ACTIVE_KEY (or CREDENTIALS_ENCRYPTION_KEY) as the service has them',
+    );
+  }
   const keyring = await catalogKeyring(config, { warn });
   const database = await Database.open({
     ...(keyring === undefined ? {} : { keyring }),

@@ -206,6 +206,37 @@ describe('rotateKeys', () => {
     });
   });
 
+  it('stops after a bounded number of passes when a writer keeps sealing with the old key, and says so', async () => {
+    const rotation = new FakeRotation(rows(10));
+    rotation.beforeBatch = () => {
+      rotation.rows[0]!.key = 'A';
+    };
+    const outcome = await rotateKeys(
+      rotation,
+      OPTIONS,
+      new RecordingReporter(),
+      new AbortController().signal,
+    );
+    expect(outcome).toMatchObject({ interrupted: false, leftOver: 1, state: { done: false } });
+    const verdict = rotationVerdict(outcome, OPTIONS);
+    expect(verdict.exitCode).toBe(1);
+    expect(verdict.lines[1]).toMatch(
+      /^1 row\(s\) are still not under key B after 5 passes: .* roll every replica/,
+    );
+  });
+
+  it('counts rows the service rewrote before they were read as changed concurrently, once done', async () => {
+    const rotation = new FakeRotation(rows(20));
+    rotation.beforeBatch = (batch) => {
+      if (batch === 1) rotation.rows[15]!.key = 'B';
+    };
+    const reporter = new RecordingReporter();
+    const outcome = await rotateKeys(rotation, OPTIONS, reporter, new AbortController().signal);
+    expect(reporter.states.at(-1)).toMatchObject({ rotated: 19, conflicts: 0, done: false });
+    expect(outcome.state).toMatchObject({ total: 20, rotated: 19, conflicts: 1, done: true });
+    expect(outcome.leftOver).toBeUndefined();
+  });
+
   it('keeps to --rate, and an interruption ends the wait at once', async () => {
     const rotation = new FakeRotation(rows(20));
     const started = performance.now();

@@ -24,11 +24,17 @@ export interface RotationState {
   /** Rows not under the active key when the rotation started. */
   readonly total: number;
   readonly rotated: number;
-  /** Rows changed by a concurrent write between read and write (left as that write made them). */
+  /**
+   * Rows another writer changed meanwhile, left as it wrote them: between this rotation's read and
+   * write (compare-and-set lost), or — counted once the rotation is done — between the count at
+   * the start and the read (the service sealed them under the active key itself).
+   */
   readonly conflicts: number;
   /** Distinct rows that could not be opened. */
   readonly failed: number;
   readonly elapsedMs: number;
+  /** A pass from the first id found nothing more to rotate (not interrupted). */
+  readonly done: boolean;
 }
 
 /** Where the rotation reports as it goes: a progress bar, or plain lines. */
@@ -47,6 +53,11 @@ export interface RotationOutcome {
   readonly failures: readonly RotationFailure[];
   /** With `retire`: the rows still sealed under that key at the end. */
   readonly stillNeeded: RowsUnderKey | undefined;
+  /**
+   * Not interrupted and yet not done (every pass still found rows to rotate: a writer keeps
+   * sealing with another key): how many rows are not under the active key at the end.
+   */
+  readonly leftOver: number | undefined;
 }
 
 /**
@@ -85,13 +96,15 @@ export async function rotateKeys(
   const failures = new Map<string, RotationFailure>();
   let rotated = 0;
   let conflicts = 0;
+  let done = false;
   const state = (): RotationState => ({
     activeKeyId,
     total,
     rotated,
-    conflicts,
+    conflicts: done ? Math.max(conflicts, total - rotated - failures.size) : conflicts,
     failed: failures.size,
     elapsedMs: performance.now() - started,
+    done,
   });
   let interrupted = false;
   try {
@@ -126,7 +139,10 @@ export async function rotateKeys(
           if (interrupted) break;
         }
       }
-      if (rotatedThisPass === 0) break;
+      if (rotatedThisPass === 0 && !interrupted) {
+        done = true;
+        break;
+      }
     }
   } finally {
     reporter.finish(state());
@@ -135,7 +151,8 @@ export async function rotateKeys(
     options.retire === undefined || interrupted
       ? undefined
       : await rotation.rowsUnderKey(options.retire, NAMED_ROWS);
-  return { state: state(), interrupted, failures: [...failures.values()], stillNeeded };
+  const leftOver = done || interrupted ? undefined : await rotation.countPending();
+  return { state: state(), interrupted, failures: [...failures.values()], stillNeeded, leftOver };
 }
 
 /** Waits until `done` rows fit the rate; false when the signal stopped the wait. */
@@ -178,6 +195,12 @@ export function rotationVerdict(
     return { exitCode: 130, lines };
   }
   let exitCode = 0;
+  if (outcome.leftOver !== undefined) {
+    exitCode = 1;
+    lines.push(
+      `${outcome.leftOver} row(s) are still not under key ${state.activeKeyId} after ${MAX_PASSES} passes: something keeps sealing with another key (a replica not yet on INTEGRATIONS_ENCRYPTION_ACTIVE_KEY=${state.activeKeyId}?); roll every replica, then run rotate-keys again`,
+    );
+  }
   if (outcome.failures.length > 0) {
     exitCode = 1;
     lines.push(

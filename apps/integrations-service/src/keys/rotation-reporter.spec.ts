@@ -27,6 +27,7 @@ function state(rotated: number, overrides: Partial<RotationState> = {}): Rotatio
     conflicts: 0,
     failed: 0,
     elapsedMs: 2000,
+    done: false,
     ...overrides,
   };
 }
@@ -45,6 +46,9 @@ describe('rotation reporters', () => {
     expect(progressLine(state(0, { total: 0, elapsedMs: 0 }))).toBe(
       'rotated 0/0 (100%) to key B, 0 changed concurrently, 0 failed, 0 rows/s',
     );
+    // Short of the total until the rotation is done, however the counts add up.
+    expect(progressLine(state(10_000, { conflicts: 5 }))).toMatch(/ \(99%\) /);
+    expect(progressLine(state(9990, { conflicts: 5, done: true }))).toMatch(/ \(100%\) /);
   });
 
   it('writes plain lines, at most one a second and always the last one, when stdout is not a terminal', () => {
@@ -55,7 +59,7 @@ describe('rotation reporters', () => {
     reporter.progress(state(0));
     reporter.progress(state(500));
     reporter.failure(FAILURE);
-    reporter.finish(state(10_000));
+    reporter.finish(state(10_000, { done: true }));
     expect(out.text.split('\n')).toEqual([
       expect.stringMatching(/^rotated 0\/10000 \(0%\)/),
       expect.stringMatching(/^rotated 10000\/10000 \(100%\)/),
@@ -78,7 +82,7 @@ describe('rotation reporters', () => {
     );
     reporter.failure(FAILURE);
     expect(err.text).toMatch(/^skipped integration id-1/);
-    reporter.finish(state(10_000));
+    reporter.finish(state(10_000, { done: true }));
     expect(out.text.slice(out.text.lastIndexOf('['))).toBe(
       `[${'#'.repeat(30)}] 100% 10000/10000 to key B, 0 failed, 5000 rows/s\n`,
     );

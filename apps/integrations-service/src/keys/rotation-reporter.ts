@@ -12,8 +12,9 @@ const LINE_EVERY_MS = 1000;
 const BAR_WIDTH = 30;
 
 function percent(state: RotationState): number {
-  if (state.total === 0) return 100;
-  return Math.min(100, Math.floor(((state.rotated + state.conflicts) * 100) / state.total));
+  if (state.done || state.total === 0) return 100;
+  const handled = state.rotated + state.conflicts + state.failed;
+  return Math.min(99, Math.floor((handled * 100) / state.total));
 }
 
 function rate(state: RotationState): number {
