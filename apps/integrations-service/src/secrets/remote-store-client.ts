@@ -174,13 +174,18 @@ export class RemoteStoreClient {
             }
             chunks.push(chunk);
           });
-          response.on('end', () =>
+          response.on('end', () => {
+            // The last chunks may have been read before the connection was cut.
+            if (tooLarge) {
+              fail(new AnswerTooLargeError());
+              return;
+            }
             resolve({
               status: response.statusCode ?? 0,
               headers: response.headers,
               body: parseJson(Buffer.concat(chunks)),
-            }),
-          );
+            });
+          });
           response.on('error', fail);
           response.on('close', () => {
             if (!response.complete)

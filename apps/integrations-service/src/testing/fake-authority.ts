@@ -89,7 +89,7 @@ export class FakeAuthority {
     };
     this.requests.push(seen);
     const [status, answer, headers] = this.answer(seen);
-    await this.wait(request);
+    await this.wait(response);
     if (response.destroyed) return;
     response.statusCode = status;
     response.setHeader('cache-control', 'no-store');
@@ -144,7 +144,7 @@ export class FakeAuthority {
     return [200, { value }];
   }
 
-  private wait(request: IncomingMessage): Promise<void> {
+  private wait(response: ServerResponse): Promise<void> {
     if (this.delayMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -152,7 +152,7 @@ export class FakeAuthority {
         resolve();
       }, this.delayMs);
       this.pending.add(timer);
-      request.socket.once('close', () => {
+      response.once('close', () => {
         clearTimeout(timer);
         this.pending.delete(timer);
         resolve();

@@ -254,7 +254,7 @@ export class FakeVault {
       tokenHeader,
       body,
     );
-    await this.wait(request);
+    await this.wait(response);
     if (response.destroyed) return;
     response.statusCode = status;
     response.setHeader('cache-control', 'no-store');
@@ -266,7 +266,7 @@ export class FakeVault {
     response.end(JSON.stringify(answer));
   }
 
-  private wait(request: IncomingMessage): Promise<void> {
+  private wait(response: ServerResponse): Promise<void> {
     if (this.delayMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
@@ -275,7 +275,7 @@ export class FakeVault {
       }, this.delayMs);
       this.pending.add(timer);
       // A client that gave up: answer nothing, and forget the timer.
-      request.socket.once('close', () => {
+      response.once('close', () => {
         clearTimeout(timer);
         this.pending.delete(timer);
         resolve();
