@@ -80,10 +80,12 @@ describe('loadAuditConfig', () => {
     expect(first.key.equals(Buffer.from(JWT_SECRET).subarray(0, 32))).toBe(false);
   });
 
-  it('refuses PostgreSQL with neither AUDIT_HMAC_KEY nor AUTH_JWT_SECRET: replicas could not agree', () => {
+  it('refuses PostgreSQL with JWKS auth and no AUDIT_HMAC_KEY: replicas could not agree', () => {
     expect(refusal({ DATABASE_URL, AUTH_JWKS_URL: 'https://idp.example/jwks.json' })).toMatch(
-      /^AUDIT_HMAC_KEY must be set with DATABASE_URL when AUTH_JWT_SECRET is not/,
+      /^AUDIT_HMAC_KEY must be set with DATABASE_URL and AUTH_JWKS_URL/,
     );
+    // Local auth keeps its JWT secret in the data folder, and the audit key beside it.
+    expect(loadAuditConfig({ DATABASE_URL }).hmacKey).toEqual({ from: 'data-folder' });
     expect(() =>
       loadServiceConfig({
         DATABASE_URL,

@@ -49,11 +49,16 @@ export function loadAuditConfig(env: Env): AuditConfig {
   if (configured !== undefined) {
     return { hmacKey: { from: 'AUDIT_HMAC_KEY', key: decodeKey(configured) } };
   }
-  if (nonEmpty(env, 'DATABASE_URL') === undefined) return { hmacKey: { from: 'data-folder' } };
   const jwtSecret = nonEmpty(env, 'AUTH_JWT_SECRET');
+  // The embedded database, and local auth (its JWT secret is in the data folder too: one
+  // machine), keep the key in the data folder.
+  const localAuth = jwtSecret === undefined && nonEmpty(env, 'AUTH_JWKS_URL') === undefined;
+  if (nonEmpty(env, 'DATABASE_URL') === undefined || localAuth) {
+    return { hmacKey: { from: 'data-folder' } };
+  }
   if (jwtSecret === undefined) {
     throw new ConfigError(
-      `${AUDIT_HMAC_KEY_VARIABLE} must be set with DATABASE_URL when AUTH_JWT_SECRET is not: every replica must HMAC credential references in the audit trail with the same key (${KEY_BYTES} random bytes, base64 or hex, e.g. the output of \`openssl rand -base64 32\`)`,
+      `${AUDIT_HMAC_KEY_VARIABLE} must be set with DATABASE_URL and AUTH_JWKS_URL: every replica must HMAC credential references in the audit trail with the same key (${KEY_BYTES} random bytes, base64 or hex, e.g. the output of \`openssl rand -base64 32\`)`,
     );
   }
   const key = Buffer.from(
