@@ -9,6 +9,8 @@ export type * from './lib/repositories/health-history-repository';
 export type * from './lib/repositories/audit-log-repository';
 export type * from './lib/repositories/health-poll-repository';
 export type * from './lib/repositories/lease-repository';
+export type * from './lib/repositories/credentials-rotation-repository';
+export type { KeyringKey, KeyringOptions } from './lib/credentials-keyring';
 export { DataDirLockedError } from './lib/errors/data-dir-locked.error';
 export { CredentialsDecryptionError } from './lib/errors/credentials-decryption.error';
 export { MIGRATIONS } from './lib/migrations/migrations';

@@ -32,7 +32,7 @@ export const OFFLINE_MESSAGE =
   'the site is offline (INTEGRATIONS_OFFLINE=true): no check was attempted';
 
 export const UNREADABLE_CREDENTIALS_MESSAGE =
-  'the stored credentials of this integration cannot be decrypted with the configured key (CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)';
+  'the stored credentials of this integration cannot be decrypted with the configured keys (INTEGRATIONS_ENCRYPTION_KEYS or CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)';
 
 /** A check's time limit: the plugin's own (its manifest's `checkTimeoutMs`), or the default. */
 export function checkTimeoutOf(

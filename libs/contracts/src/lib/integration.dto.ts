@@ -34,7 +34,7 @@ export class IntegrationDto {
 
   @ApiProperty({
     description:
-      'False when the stored credentials cannot be decrypted with the configured key (they were written under another key, or altered). `credentials` is then empty, and test connection and health check fail with phase `config` until the credentials are registered again (PATCH `credentials`) or the key they were written with is restored.',
+      'False when the stored credentials cannot be decrypted with the configured keys (they were written under another key, or altered). `credentials` is then empty, and test connection and health check fail with phase `config` until the credentials are registered again (PATCH `credentials`) or the key they were written with is restored.',
   })
   credentialsReadable!: boolean;
 
