@@ -39,8 +39,8 @@ function errorName(error: unknown): string {
  * Resolves a registration's credential references through the registered stores, in the scope of
  * its tenant: a reference the tenant may not use (a store closed to it, a variable the operator
  * does not allow, a path out of its folder) is refused at registration and again here, before any
- * store is asked. A value is resolved on every `get` (never cached, so a rotated secret is used at
- * once).
+ * store is asked. A value is resolved on every `get`; the remote stores (vault, authority) answer from a short
+ * in-memory cache (SECRETS_CACHE_TTL_MS, 0 for none), the local ones read every time.
  *
  * Every attempt that gets as far as the tenant's policy is audited — refused by it, resolved, or
  * failed in the store — with the tenant, the integration, the actor, the slot, the store, the

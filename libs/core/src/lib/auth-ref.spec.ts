@@ -30,9 +30,9 @@ describe('AuthRef.parse', () => {
   });
 
   it('parses a vault reference with a #key', () => {
-    const ref = AuthRef.parse('authref://vault/kv/data/github#privateKey');
+    const ref = AuthRef.parse('authref://vault/kv/github#privateKey');
     expect(ref).toMatchObject({ store: 'vault', path: 'kv/data/github', key: 'privateKey' });
-    expect(ref.uri).toBe('authref://vault/kv/data/github#privateKey');
+    expect(ref.uri).toBe('authref://vault/kv/github#privateKey');
     expect(String(ref)).toBe(ref.uri);
   });
 

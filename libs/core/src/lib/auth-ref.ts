@@ -8,7 +8,7 @@ const MAX_LENGTH = 2048;
 
 /**
  * A reference to a secret: `authref://<store>/<path>[#key]`, e.g. `authref://env/GITHUB_APP_KEY`
- * or `authref://vault/kv/data/github#privateKey`. The reference is stored; the value never is.
+ * or `authref://vault/kv/github#privateKey`. The reference is stored; the value never is.
  */
 export class AuthRef {
   private constructor(
