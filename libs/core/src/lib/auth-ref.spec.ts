@@ -31,7 +31,7 @@ describe('AuthRef.parse', () => {
 
   it('parses a vault reference with a #key', () => {
     const ref = AuthRef.parse('authref://vault/kv/github#privateKey');
-    expect(ref).toMatchObject({ store: 'vault', path: 'kv/data/github', key: 'privateKey' });
+    expect(ref).toMatchObject({ store: 'vault', path: 'kv/github', key: 'privateKey' });
     expect(ref.uri).toBe('authref://vault/kv/github#privateKey');
     expect(String(ref)).toBe(ref.uri);
   });
