@@ -25,7 +25,16 @@ export interface PluginManifest {
   readonly description?: string;
   /** The contract version the plugin was built against (`CONTRACT_VERSION` at build time). */
   readonly contractVersion: string;
-  /** JSON Schema of the non-secret `settings` object. */
+  /**
+   * JSON Schema of the `settings` object. A top-level property with `writeOnly: true` is a
+   * secret setting (a webhook secret, say, that the provider hands out rather than the operator
+   * keeps in a secret store): the host encrypts its value at rest, never shows it in a response,
+   * event, audit entry or log line, and keeps the stored value when an update leaves it out. The
+   * plugin still receives the plain value in `config.settings`. `writeOnly` anywhere else (a
+   * nested property, a `$ref`, an `allOf` branch) is refused at load: only whole top-level
+   * settings are sealed. A secret that an operator can store elsewhere belongs in a credential
+   * slot instead.
+   */
   readonly settingsSchema: JsonSchema;
   readonly credentialSlots: readonly CredentialSlot[];
   /** Scopes or permissions the provider credential needs, as the provider names them. */

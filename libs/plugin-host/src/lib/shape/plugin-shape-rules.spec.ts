@@ -58,6 +58,39 @@ describe('pluginShapeRules', () => {
       /^settingsSchema does not compile/,
     ],
     [
+      'writeOnly on a nested property',
+      aPlugin(
+        {},
+        {
+          settingsSchema: {
+            type: 'object',
+            properties: {
+              webhook: {
+                type: 'object',
+                properties: { secret: { type: 'string', writeOnly: true } },
+              },
+            },
+          },
+        },
+      ),
+      'settingsSchema sets writeOnly at /properties/webhook/properties/secret: only a top-level property (/properties/<name>) can be a secret setting, which the host seals as a whole; mark that setting writeOnly instead',
+    ],
+    [
+      'writeOnly on definitions and branches',
+      aPlugin(
+        {},
+        {
+          settingsSchema: {
+            writeOnly: true,
+            $defs: { secret: { type: 'string', writeOnly: true } },
+            allOf: [{ writeOnly: true }],
+            items: { writeOnly: true },
+          },
+        },
+      ),
+      /^settingsSchema sets writeOnly at \/, \/items, \/allOf\/0 and 1 more: /,
+    ],
+    [
       'a slot without a description',
       aPlugin({}, { credentialSlots: [{ name: 'token', required: true }] }),
       'credentialSlots[0] is not a { name, description, required } object',
@@ -89,6 +122,20 @@ describe('pluginShapeRules', () => {
     const problem = pluginShapeProblem(candidate, context);
     if (typeof expected === 'string') expect(problem).toBe(expected);
     else expect(problem).toMatch(expected);
+  });
+
+  it('accept writeOnly on top-level properties, and a writeOnly member of data', () => {
+    const secret = { type: 'string', writeOnly: true };
+    const settingsSchema = {
+      type: 'object',
+      properties: {
+        webhookSecret: secret,
+        // A setting named writeOnly, and data that merely has such a member.
+        writeOnly: true,
+        options: { type: 'object', default: { writeOnly: true }, enum: [{ writeOnly: true }] },
+      },
+    };
+    expect(pluginShapeProblem(aPlugin({}, { settingsSchema }), context)).toBeUndefined();
   });
 
   it('report a throwing getter as the problem', () => {

@@ -6,6 +6,7 @@ import {
 } from '@stellaops/integrations-plugin-abstractions';
 import type { JsonSchema } from '@stellaops/integrations-plugin-abstractions';
 import type { SettingsSchemaCompiler } from '../schema/settings-schema-compiler';
+import { misplacedWriteOnly } from '../schema/secret-settings';
 
 export type PluginShapeGroup =
   'identity' | 'manifest' | 'settings schema' | 'credential slots' | 'capabilities';
@@ -176,6 +177,19 @@ export const pluginShapeRules: readonly PluginShapeRule[] = Object.freeze([
       } catch (error) {
         return error instanceof Error ? error.message : String(error);
       }
+    }),
+  },
+  {
+    group: 'settings schema',
+    title: 'writeOnly (a secret setting) marks top-level properties only',
+    problem: onManifest((manifest) => {
+      const schema = manifest['settingsSchema'];
+      if (!isRecord(schema)) return 'settingsSchema is not an object';
+      const misplaced = misplacedWriteOnly(schema as JsonSchema);
+      if (misplaced.length === 0) return undefined;
+      const shownPointers = misplaced.slice(0, 3).join(', ');
+      const more = misplaced.length > 3 ? ` and ${misplaced.length - 3} more` : '';
+      return `settingsSchema sets writeOnly at ${shownPointers}${more}: only a top-level property (/properties/<name>) can be a secret setting, which the host seals as a whole; mark that setting writeOnly instead`;
     }),
   },
   {
