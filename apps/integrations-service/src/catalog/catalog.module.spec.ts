@@ -14,12 +14,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Test } from '@nestjs/testing';
-import type {
-  HealthStatus,
-  Integration,
-  IntegrationPatch,
-  LifecycleEvent,
-} from '@stellaops/integrations-core';
+import type { HealthStatus, Integration, LifecycleEvent } from '@stellaops/integrations-core';
 import {
   ConflictError,
   NotFoundError,
@@ -30,6 +25,7 @@ import type {
   HealthHistoryEntry,
   IntegrationHealthUpdate,
   IntegrationListQuery,
+  IntegrationRecordPatch,
   NewAuditEntry,
   NewHealthHistoryEntry,
   NewIntegrationRecord,
@@ -61,6 +57,14 @@ const TOKEN_VARIABLE = 'CATALOG_MODULE_SPEC_TOKEN';
 
 type Row = Integration & { deleted: boolean };
 
+/** As the repository lists them: the secret names that `settings` holds, sorted. */
+function secretNamesIn(
+  settings: Readonly<Record<string, unknown>>,
+  names: readonly string[] | undefined,
+): string[] {
+  return (names ?? []).filter((name) => Object.hasOwn(settings, name)).sort();
+}
+
 /**
  * The catalog's view of persistence, in memory: tenant-scoped, versioned, names unique per
  * tenant, and a `transaction` that restores everything when its callback throws.
@@ -84,6 +88,7 @@ class FakeDatabase {
         provider: record.provider,
         endpoint: record.endpoint,
         settings: record.settings,
+        secretSettings: secretNamesIn(record.settings, record.secretSettings),
         credentials: record.credentials,
         status: record.status ?? 'pending',
         health: 'unknown',
@@ -139,7 +144,7 @@ class FakeDatabase {
     update: async (
       tenantId: string,
       id: string,
-      patch: IntegrationPatch & { updatedBy: string },
+      { secretSettings, ...patch }: IntegrationRecordPatch,
       expectedVersion?: number,
     ): Promise<Integration> => {
       const row = this.live(tenantId, id);
@@ -151,6 +156,9 @@ class FakeDatabase {
       const updated: Row = {
         ...row,
         ...patch,
+        ...(patch.settings === undefined
+          ? {}
+          : { secretSettings: secretNamesIn(patch.settings, secretSettings) }),
         version: row.version + 1,
         updatedAt: new Date().toISOString(),
       };
@@ -771,6 +779,8 @@ describe('CatalogModule (with the health module) over HTTP', () => {
           'provider',
           'endpoint',
           'settings',
+          'secretSettings',
+          'settingsReadable',
           'credentials',
           'credentialsReadable',
           'status',

@@ -4,7 +4,8 @@ import { HealthStatuses, IntegrationStatuses } from '@stellaops/integrations-cor
 
 /**
  * A registration as the API shows it. The tenant is left out: it is always the caller's own, taken
- * from the token. `credentials` holds AuthRef URIs, never secret values.
+ * from the token. `credentials` holds AuthRef URIs, never secret values, and `settings` leaves the
+ * secret settings out (`secretSettings` names them).
  */
 export class IntegrationDto {
   @ApiProperty({ format: 'uuid' })
@@ -22,8 +23,26 @@ export class IntegrationDto {
   @ApiProperty()
   endpoint!: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true })
+  @ApiProperty({
+    description:
+      "The settings, without the secret ones: a setting the provider's settings schema marks `writeOnly` is encrypted at rest and never shown (not even masked), so that a client that sends back what it read keeps the stored value rather than overwriting it. `secretSettings` names those the registration holds.",
+    type: 'object',
+    additionalProperties: true,
+  })
   settings!: Readonly<Record<string, unknown>>;
+
+  @ApiProperty({
+    description:
+      'The names of the secret settings the registration holds (sorted), whose values are left out of `settings`. A PATCH `settings` that leaves one of them out keeps it; `null` removes it; a value replaces it.',
+    type: [String],
+  })
+  secretSettings!: readonly string[];
+
+  @ApiProperty({
+    description:
+      'False when a stored secret setting cannot be decrypted with the configured keys (it was written under another key, or altered). Test connection and health check then fail with phase `config`, naming the setting, until it is sent again (PATCH `settings` with it) or the key it was written with is restored; a PATCH of `settings` that leaves it out is refused.',
+  })
+  settingsReadable!: boolean;
 
   @ApiProperty({
     description: 'Credential slot -> AuthRef URI.',
@@ -86,6 +105,8 @@ export const integrationSchema = {
     'provider',
     'endpoint',
     'settings',
+    'secretSettings',
+    'settingsReadable',
     'credentials',
     'credentialsReadable',
     'status',
@@ -108,6 +129,8 @@ export const integrationSchema = {
     provider: { type: 'string' },
     endpoint: { type: 'string' },
     settings: { type: 'object', additionalProperties: true },
+    secretSettings: { type: 'array', items: { type: 'string' } },
+    settingsReadable: { type: 'boolean' },
     credentials: { type: 'object', additionalProperties: { type: 'string' } },
     credentialsReadable: { type: 'boolean' },
     status: { type: 'string', enum: [...IntegrationStatuses] },
@@ -132,7 +155,9 @@ export function toIntegrationDto(integration: Integration): IntegrationDto {
     type: integration.type,
     provider: integration.provider,
     endpoint: integration.endpoint,
-    settings: integration.settings,
+    settings: withoutSecretSettings(integration),
+    secretSettings: [...integration.secretSettings],
+    settingsReadable: integration.settingsUnreadable === undefined,
     credentials: integration.credentials,
     credentialsReadable: integration.credentialsUnreadable === undefined,
     status: integration.status,
@@ -148,4 +173,12 @@ export function toIntegrationDto(integration: Integration): IntegrationDto {
     updatedBy: integration.updatedBy,
     version: integration.version,
   };
+}
+
+/** The settings with every secret one left out: their values never leave the service. */
+function withoutSecretSettings(integration: Integration): Record<string, unknown> {
+  const secret = new Set(integration.secretSettings);
+  return Object.fromEntries(
+    Object.entries(integration.settings).filter(([name]) => !secret.has(name)),
+  );
 }

@@ -62,6 +62,7 @@ const integration: Integration = {
   provider: 'github-app',
   endpoint: 'https://api.github.com',
   settings: { appId: 42, nested: { deep: [1, 'two'] } },
+  secretSettings: [],
   credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
   status: 'active',
   health: 'degraded',
@@ -313,8 +314,36 @@ describe('the mappers', () => {
     expect(dto).not.toHaveProperty('tenantId');
     expect(dto).toEqual({
       ...Object.fromEntries(Object.entries(integration).filter(([key]) => key !== 'tenantId')),
+      settingsReadable: true,
       credentialsReadable: true,
     });
+  });
+
+  it('leave secret settings out of a registration, naming them', () => {
+    const withSecrets: Integration = {
+      ...integration,
+      settings: { ...integration.settings, webhookSecret: 'whsec-never-shown', apiKey: { a: 1 } },
+      secretSettings: ['apiKey', 'webhookSecret'],
+    };
+    const dto = toIntegrationDto(withSecrets);
+    expect(dto.settings).toEqual(integration.settings);
+    expect(dto.secretSettings).toEqual(['apiKey', 'webhookSecret']);
+    expect(dto.settingsReadable).toBe(true);
+    expect(JSON.stringify(toIntegrationListDto([withSecrets], null))).not.toMatch(
+      /whsec-never-shown|"a":1/,
+    );
+    expect(ajv.validate(integrationSchema, dto)).toBe(true);
+  });
+
+  it('mark a registration whose secret settings cannot be read, without saying why', () => {
+    const dto = toIntegrationDto({
+      ...integration,
+      secretSettings: ['webhookSecret'],
+      settingsUnreadable:
+        'the sealed value "settings.webhookSecret" of integration x failed authentication under key A',
+    });
+    expect(dto).toMatchObject({ secretSettings: ['webhookSecret'], settingsReadable: false });
+    expect(JSON.stringify(dto)).not.toContain('key A');
   });
 
   it('mark a registration whose credentials cannot be read, without saying why', () => {

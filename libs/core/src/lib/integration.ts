@@ -13,7 +13,23 @@ export interface Integration {
   readonly type: IntegrationType;
   readonly provider: IntegrationProvider;
   readonly endpoint: string;
+  /**
+   * As the plugin receives them: secret settings (see `secretSettings`) with their plain value.
+   * Never show them as they are: a response leaves the secret ones out.
+   */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * The names of the registration's secret settings — those its plugin's settings schema marks
+   * `writeOnly` — that it holds, sorted. They are encrypted at rest; an unreadable one (see
+   * `settingsUnreadable`) is named here but missing from `settings`.
+   */
+  readonly secretSettings: readonly string[];
+  /**
+   * Set when a stored secret setting could not be decrypted (sealed under another key, or
+   * altered): it is missing from `settings`, and tests and checks fail until it is sent again or
+   * the key is restored. Says which setting and why, with no secret in it.
+   */
+  readonly settingsUnreadable?: string;
   /** Credential slot -> AuthRef URI. References only: never a secret value. */
   readonly credentials: Readonly<Record<string, string>>;
   /**

@@ -94,11 +94,26 @@ function associatedData(tenantId: string, id: string, field: string): Buffer {
   return Buffer.from(`integrations/field:${JSON.stringify([tenantId, id, field])}`, 'utf8');
 }
 
-/** How a message names what failed to open, without any of its content. */
-function subject(field: string, id: string): string {
+/**
+ * How a message names what failed to open, without any of its content, and the verbs that agree
+ * with it: the credentials (a map, "are") or one sealed value ("is").
+ */
+function subject(field: string, id: string) {
   return field === CREDENTIALS_FIELD
-    ? `the credentials of integration ${id}`
-    : `the sealed value "${field}" of integration ${id}`;
+    ? {
+        what: `the credentials of integration ${id}`,
+        are: 'are',
+        were: 'were',
+        use: 'use',
+        they: 'they were',
+      }
+    : {
+        what: `the sealed value "${field}" of integration ${id}`,
+        are: 'is',
+        were: 'was',
+        use: 'uses',
+        they: 'it was',
+      };
 }
 
 /**
@@ -242,33 +257,33 @@ export class CredentialsKeyring {
    * or an envelope that fails authentication (altered, or sealed for another row or field)
    */
   open(stored: unknown, tenantId: string, id: string, field: string): unknown {
-    const what = subject(field, id);
+    const { what, are, were, use, they } = subject(field, id);
     if (!isSealedValue(stored)) {
-      throw new CredentialsDecryptionError(`${what} are not an encrypted value`);
+      throw new CredentialsDecryptionError(`${what} ${are} not an encrypted value`);
     }
     const envelope = stored as Partial<Record<keyof SealedValue, unknown>>;
     if (envelope.$encrypted !== SEALED_FORMAT) {
       throw new CredentialsDecryptionError(
-        `${what} use an unknown format (${describe(envelope.$encrypted)})`,
+        `${what} ${use} an unknown format (${describe(envelope.$encrypted)})`,
       );
     }
     const { kid, iv, tag, data } = envelope;
     if (typeof kid !== 'string' || typeof iv !== 'string' || typeof tag !== 'string') {
       throw new CredentialsDecryptionError(
-        `${what} are a malformed envelope (kid, iv and tag must be texts): they were altered`,
+        `${what} ${are} a malformed envelope (kid, iv and tag must be texts): ${they} altered`,
       );
     }
     if (typeof data !== 'string') {
       throw new CredentialsDecryptionError(
-        `${what} are a malformed envelope (data must be a text): they were altered`,
+        `${what} ${are} a malformed envelope (data must be a text): ${they} altered`,
       );
     }
     const key = this.byKid.get(kid);
     if (key === undefined) {
       throw new CredentialsDecryptionError(
         this.active === undefined
-          ? `${what} are encrypted (key ${describe(kid)}) but no encryption key is configured: configure that key`
-          : `${what} were encrypted with another key (${describe(kid)}), which is not in the keyring (${this.keyIds.join(', ')}): add that key`,
+          ? `${what} ${are} encrypted (key ${describe(kid)}) but no encryption key is configured: configure that key`
+          : `${what} ${were} encrypted with another key (${describe(kid)}), which is not in the keyring (${this.keyIds.join(', ')}): add that key`,
       );
     }
     try {

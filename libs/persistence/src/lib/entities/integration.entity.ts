@@ -52,8 +52,13 @@ export class IntegrationEntity {
   @Column({ type: 'text' })
   endpoint!: string;
 
+  /** The settings; each one named in `secretSettings` sealed in place when a key is set. */
   @Column({ type: 'jsonb', default: () => "'{}'" })
   settings!: Record<string, unknown>;
+
+  /** The names of the secret settings `settings` holds (see the secret-settings migration). */
+  @Column({ name: 'secret_settings', type: 'text', array: true, default: () => "'{}'" })
+  secretSettings!: string[];
 
   /** Slot -> AuthRef URI, or that map sealed with AES-256-GCM when an encryption key is set. */
   @Column({ type: 'jsonb', default: () => "'{}'" })

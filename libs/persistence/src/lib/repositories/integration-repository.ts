@@ -16,7 +16,13 @@ export interface NewIntegrationRecord {
   readonly type: IntegrationType;
   readonly provider: IntegrationProvider;
   readonly endpoint: string;
+  /** The settings, secret ones with their plain value. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * The names of the settings the plugin's schema marks secret (`writeOnly`): those present in
+   * `settings` are sealed at rest and listed in `Integration.secretSettings`. Default: none.
+   */
+  readonly secretSettings?: readonly string[];
   /** Slot -> AuthRef URI. */
   readonly credentials: Readonly<Record<string, string>>;
   readonly healthCheckIntervalSeconds: number;
@@ -31,6 +37,18 @@ export interface IntegrationCursor {
   readonly name: string;
   readonly id: string;
 }
+
+/** What `update` applies: the fields present, and who changed them. */
+export type IntegrationRecordPatch = IntegrationPatch & {
+  readonly updatedBy: string;
+  /**
+   * With `settings`: the names of the settings the plugin's schema marks secret, sealed as in
+   * `NewIntegrationRecord.secretSettings`. `settings` replaces the stored settings as a whole,
+   * secret ones included (keeping a secret setting the caller left out is the caller's to do).
+   * Ignored without `settings`; default none.
+   */
+  readonly secretSettings?: readonly string[];
+};
 
 export interface IntegrationListQuery {
   readonly tenantId: string;
@@ -82,7 +100,10 @@ export interface RecordedHealth {
  * exactly as a missing one. Soft-deleted registrations are invisible.
  */
 export interface IntegrationRepository {
-  /** @throws ConflictError when a live registration of the tenant already has that name */
+  /**
+   * @throws ConflictError when a live registration of the tenant already has that name;
+   * InputError for a secret setting shaped like a sealed value (see `CredentialsCodec`)
+   */
   insert(record: NewIntegrationRecord): Promise<Integration>;
   /**
    * Null for a missing, deleted or other tenant's id, and for an id that is not a uuid. With
@@ -101,12 +122,13 @@ export interface IntegrationRepository {
    * and clears the lease (as `recordHealth` does), so that a poll in flight, which checked what
    * no longer exists, is discarded; the row keeps its due time and is claimable at once.
    * @param expectedVersion the caller's `If-Match`: the update happens only at that version
-   * @throws NotFoundError, PreconditionFailedError (version moved on), ConflictError (name taken)
+   * @throws NotFoundError, PreconditionFailedError (version moved on), ConflictError (name
+   * taken), InputError (a secret setting shaped like a sealed value)
    */
   update(
     tenantId: string,
     id: string,
-    patch: IntegrationPatch & { readonly updatedBy: string },
+    patch: IntegrationRecordPatch,
     expectedVersion?: number,
   ): Promise<Integration>;
   /**

@@ -18,6 +18,7 @@ export interface IntegrationRow {
   provider: string;
   endpoint: string;
   settings: Record<string, unknown>;
+  secret_settings: string[];
   credentials: unknown;
   status: string;
   health: string;
@@ -41,6 +42,7 @@ const COLUMN_NAMES = [
   'provider',
   'endpoint',
   'settings',
+  'secret_settings',
   'credentials',
   'status',
   'health',
@@ -64,7 +66,10 @@ export function integrationColumns(alias?: string): string {
   return COLUMN_NAMES.map((name) => (alias ? `${alias}."${name}"` : `"${name}"`)).join(', ');
 }
 
-/** The core model of a row, its credentials decoded (see `readCredentials`). */
+/**
+ * The core model of a row, its credentials and secret settings decoded (see `readCredentials`
+ * and `readSettings`).
+ */
 export function toIntegration(row: IntegrationRow, codec: CredentialsCodec): Integration {
   return {
     id: row.id,
@@ -73,7 +78,7 @@ export function toIntegration(row: IntegrationRow, codec: CredentialsCodec): Int
     type: row.type as IntegrationType,
     provider: row.provider as IntegrationProvider,
     endpoint: row.endpoint,
-    settings: row.settings,
+    ...readSettings(row, codec),
     ...readCredentials(row, codec),
     status: row.status as IntegrationStatus,
     health: row.health as HealthStatus,
@@ -105,4 +110,20 @@ function readCredentials(
     if (!(error instanceof CredentialsDecryptionError)) throw error;
     return { credentials: {}, credentialsUnreadable: error.message };
   }
+}
+
+/**
+ * Like the credentials, a secret setting that cannot be opened does not fail the read: it is left
+ * out of the settings, still named among the secret ones, and the row says which and why.
+ */
+function readSettings(
+  row: IntegrationRow,
+  codec: CredentialsCodec,
+): Pick<Integration, 'settings' | 'secretSettings' | 'settingsUnreadable'> {
+  const decoded = codec.decodeSettings(row.settings, row.secret_settings, row.tenant_id, row.id);
+  return {
+    settings: decoded.settings,
+    secretSettings: decoded.secretSettings,
+    ...(decoded.unreadable === undefined ? {} : { settingsUnreadable: decoded.unreadable }),
+  };
 }

@@ -18,6 +18,17 @@ const KEY_B = randomBytes(32);
 const A = { id: 'A', key: KEY_A };
 const B = { id: 'B', key: KEY_B };
 
+const WEBHOOK_SECRET = `whsec-${randomBytes(8).toString('hex')}`;
+
+/** A registration with the secret setting `webhookSecret` (named `${WEBHOOK_SECRET}-<name>`). */
+function secretRecord(name: string): NewIntegrationRecord {
+  return {
+    ...record(name),
+    settings: { project: name, webhookSecret: `${WEBHOOK_SECRET}-${name}` },
+    secretSettings: ['webhookSecret'],
+  };
+}
+
 function record(name: string, token = `authref://env/${name.toUpperCase()}`): NewIntegrationRecord {
   return {
     tenantId: TENANT,
@@ -70,6 +81,25 @@ describeOnDatabases('SqlCredentialsRotationRepository', (target) => {
     await backendOf(test.db).dataSource.query(
       `UPDATE ${tableNames(test.schema).integrations} SET "credentials" = $2::jsonb WHERE "id" = $1`,
       [id, JSON.stringify(credentials)],
+    );
+  }
+
+  async function storedRow(
+    id: string,
+  ): Promise<{ credentials: unknown; settings: Record<string, unknown>; text: string }> {
+    const [row] = (await backendOf(test.db).dataSource.query(
+      `SELECT "credentials", "settings", "credentials"::text || "settings"::text AS "text"
+        FROM ${tableNames(test.schema).integrations} WHERE "id" = $1`,
+      [id],
+    )) as { credentials: unknown; settings: Record<string, unknown>; text: string }[];
+    if (row === undefined) throw new Error(`no row ${id}`);
+    return row;
+  }
+
+  async function overwriteSettings(id: string, settings: unknown): Promise<void> {
+    await backendOf(test.db).dataSource.query(
+      `UPDATE ${tableNames(test.schema).integrations} SET "settings" = $2::jsonb WHERE "id" = $1`,
+      [id, JSON.stringify(settings)],
     );
   }
 
@@ -278,5 +308,146 @@ describeOnDatabases('SqlCredentialsRotationRepository', (target) => {
       read: 0,
       last: null,
     });
+  });
+  it('re-seals secret settings with the credentials: plain, old-key and mixed rows onto the active key', async () => {
+    const plain = await test.db.integrations.insert(secretRecord('s-plain'));
+    const underA = await withKeyring({ keys: [A] });
+    const sealedA = await underA.integrations.insert(secretRecord('s-under-a'));
+    const ring = await withKeyring({ keys: [A, B], activeKeyId: 'B' });
+    const alreadyB = await ring.integrations.insert(secretRecord('s-already-b'));
+    // Credentials under B, but the setting still under A (as a write of before left it).
+    const mixed = await ring.integrations.insert(secretRecord('s-mixed'));
+    await overwriteSettings(
+      mixed.id,
+      CredentialsCodec.fromKeyring({ keys: [A] }).encodeSettings(
+        mixed.settings,
+        mixed.secretSettings,
+        TENANT,
+        mixed.id,
+      ).stored,
+    );
+    expect((await storedRow(mixed.id)).settings['webhookSecret']).toMatchObject({ kid: 'A' });
+    const before = await Promise.all(
+      [plain, sealedA, alreadyB, mixed].map((row) => ring.integrations.findById(TENANT, row.id)),
+    );
+
+    await expect(ring.credentialsRotation.countPending()).resolves.toBe(3);
+    await expect(ring.credentialsRotation.rowsUnderKey('A', 10)).resolves.toEqual({
+      count: 2,
+      ids: [sealedA.id, mixed.id].sort(),
+    });
+    const batches = await rotateAll(ring, 2);
+    expect(batches.map((batch) => [batch.read, batch.rotated])).toEqual([
+      [2, 2],
+      [1, 1],
+    ]);
+    expect(batches.flatMap((batch) => [...batch.conflicts, ...batch.failures])).toEqual([]);
+    await expect(ring.credentialsRotation.countPending()).resolves.toBe(0);
+    await expect(ring.credentialsRotation.rowsUnderKey('A', 10)).resolves.toEqual({
+      count: 0,
+      ids: [],
+    });
+    for (const row of [plain, sealedA, alreadyB, mixed]) {
+      const stored = await storedRow(row.id);
+      expect(stored.credentials).toMatchObject({ kid: 'B' });
+      expect(stored.settings).toEqual({
+        project: row.name,
+        webhookSecret: expect.objectContaining({ $encrypted: 'aes-256-gcm/v1', kid: 'B' }),
+      });
+      expect(stored.text).not.toContain(WEBHOOK_SECRET);
+    }
+    // B alone opens every one, as it was (not an edit: versions and times unchanged).
+    const onlyB = await withKeyring({ keys: [B] });
+    const after = await Promise.all(
+      [plain, sealedA, alreadyB, mixed].map((row) => onlyB.integrations.findById(TENANT, row.id)),
+    );
+    expect(after).toEqual(before);
+    expect(after.map((row) => row?.settings['webhookSecret'])).toEqual(
+      ['s-plain', 's-under-a', 's-already-b', 's-mixed'].map((name) => `${WEBHOOK_SECRET}-${name}`),
+    );
+  });
+
+  it('never overwrites a settings write made between its read and its write', async () => {
+    const underA = await withKeyring({ keys: [A] });
+    const row = await underA.integrations.insert(secretRecord('s-raced'));
+    const ring = await withKeyring({ keys: [A, B], activeKeyId: 'B' });
+    const pooled = new PooledSqlExecutor(backendOf(ring).dataSource, () => undefined);
+    const interleaving: SqlExecutor = {
+      async rows<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
+        if (sql.startsWith('UPDATE')) {
+          // Settings only: the credentials the rotation read are still the stored ones.
+          await underA.integrations.update(TENANT, row.id, {
+            settings: { project: 'patched', webhookSecret: 'whsec-patched' },
+            secretSettings: ['webhookSecret'],
+            updatedBy: 'bob',
+          });
+        }
+        return pooled.rows<T>(sql, params);
+      },
+    };
+    const rotation = new SqlCredentialsRotationRepository(
+      interleaving,
+      tableNames(test.schema),
+      CredentialsCodec.fromKeyring({ keys: [A, B], activeKeyId: 'B' }),
+    );
+    await expect(rotation.rotateBatch(null, 10)).resolves.toMatchObject({
+      read: 1,
+      rotated: 0,
+      conflicts: [row.id],
+    });
+    await expect(ring.integrations.findById(TENANT, row.id)).resolves.toMatchObject({
+      settings: { project: 'patched', webhookSecret: 'whsec-patched' },
+      version: 2,
+    });
+    // What that writer sealed under A is still to do, and the next batch does it.
+    await expect(ring.credentialsRotation.countPending()).resolves.toBe(1);
+    await expect(ring.credentialsRotation.rotateBatch(null, 10)).resolves.toMatchObject({
+      rotated: 1,
+    });
+    expect((await storedRow(row.id)).settings['webhookSecret']).toMatchObject({ kid: 'B' });
+  });
+
+  it('skips a row whose secret setting does not open, naming the setting; retiring its key is refused', async () => {
+    const underA = await withKeyring({ keys: [A] });
+    const [victim, healthy] = await Promise.all(
+      ['s-victim', 's-healthy'].map((name) => underA.integrations.insert(secretRecord(name))),
+    );
+    const stored = await storedRow(victim!.id);
+    const envelope = stored.settings['webhookSecret'] as Record<string, string>;
+    const data = Buffer.from(envelope['data'] ?? '', 'base64');
+    data[0] = (data[0] ?? 0) ^ 1;
+    await overwriteSettings(victim!.id, {
+      ...stored.settings,
+      webhookSecret: { ...envelope, data: data.toString('base64') },
+    });
+
+    const ring = await withKeyring({ keys: [A, B], activeKeyId: 'B' });
+    const batches = await rotateAll(ring, 10);
+    expect(batches.flatMap((batch) => batch.failures)).toEqual([
+      {
+        id: victim!.id,
+        tenantId: TENANT,
+        reason: `the sealed value "settings.webhookSecret" of integration ${victim!.id} failed authentication under key A: it was altered or belongs to another row or field`,
+      },
+    ]);
+    expect(batches.reduce((sum, batch) => sum + batch.rotated, 0)).toBe(1);
+    // Left whole: its credentials stay under A too, and A is still needed by it alone.
+    expect((await storedRow(victim!.id)).credentials).toMatchObject({ kid: 'A' });
+    expect((await storedRow(healthy!.id)).settings['webhookSecret']).toMatchObject({ kid: 'B' });
+    await expect(ring.credentialsRotation.rowsUnderKey('A', 10)).resolves.toEqual({
+      count: 1,
+      ids: [victim!.id],
+    });
+    // Its credentials are fine; with them re-sealed under B, the setting alone still needs A.
+    await ring.integrations.update(TENANT, victim!.id, {
+      credentials: { token: 'authref://env/REPAIRED' },
+      updatedBy: 'bob',
+    });
+    expect((await storedRow(victim!.id)).credentials).toMatchObject({ kid: 'B' });
+    await expect(ring.credentialsRotation.rowsUnderKey('A', 10)).resolves.toEqual({
+      count: 1,
+      ids: [victim!.id],
+    });
+    await expect(ring.credentialsRotation.countPending()).resolves.toBe(1);
   });
 });

@@ -31,26 +31,40 @@ export function buildCredentialsRotationStatements(
 ): CredentialsRotationStatements {
   const t = tables.integrations;
   // Under the active key ($n): an envelope of the current format naming it. Anything else — a
-  // plain map, another key, an unknown format — is pending (NULL from ->> on a plain map
-  // folds to false). Without an index, a batch walks the primary key from its cursor and skips
-  // rows already done; a whole rotation reads the table once, and so does a resumed one.
-  const underActive = (n: number) =>
-    `COALESCE("credentials"->>'$encrypted' = '${SEALED_FORMAT}' AND "credentials"->>'kid' = $${n}::text, false)`;
+  // plain value, another key, an unknown format — is pending (NULL from ->> on a plain value
+  // folds to false). A row is pending when its credentials are, or any of its secret settings
+  // (each named in secret_settings and present in settings). Without an index, a batch walks the
+  // primary key from its cursor and skips rows already done; a whole rotation reads the table
+  // once, and so does a resumed one.
+  const sealedUnder = (value: string, n: number) =>
+    `COALESCE(${value}->>'$encrypted' = '${SEALED_FORMAT}' AND ${value}->>'kid' = $${n}::text, false)`;
+  const settingsPending = (n: number) =>
+    `EXISTS (SELECT 1 FROM unnest("secret_settings") AS s("name")
+      WHERE ("settings"->s."name") IS NOT NULL AND NOT ${sealedUnder(`("settings"->s."name")`, n)})`;
+  const pending = (n: number) =>
+    `(NOT ${sealedUnder('"credentials"', n)} OR ${settingsPending(n)})`;
+  // Sealed under one of the kids ($n): an envelope of any format naming it.
+  const sealedWith = (value: string, n: number) =>
+    `(${value}->>'$encrypted' IS NOT NULL AND ${value}->>'kid' = ANY($${n}::text[]))`;
   return {
-    countPending: `SELECT count(*)::integer AS "count" FROM ${t} WHERE NOT ${underActive(1)}`,
-    pendingAfter: `SELECT "id", "tenant_id", "credentials" FROM ${t}
-      WHERE ($1::uuid IS NULL OR "id" > $1::uuid) AND NOT ${underActive(2)}
+    countPending: `SELECT count(*)::integer AS "count" FROM ${t} WHERE ${pending(1)}`,
+    pendingAfter: `SELECT "id", "tenant_id", "credentials", "settings", "secret_settings" FROM ${t}
+      WHERE ($1::uuid IS NULL OR "id" > $1::uuid) AND ${pending(2)}
       ORDER BY "id"
       LIMIT $3`,
-    // Compare-and-set: only where the stored value is still the one read. The row's version,
-    // updated_at and lease are left alone: the registration has not changed, only its envelope.
-    compareAndSet: `UPDATE ${t} AS i SET "credentials" = v."new"
-      FROM jsonb_to_recordset($1::jsonb) AS v("id" uuid, "old" jsonb, "new" jsonb)
-      WHERE i."id" = v."id" AND i."credentials" = v."old"
+    // Compare-and-set: only where the stored credentials and settings are still the ones read.
+    // The row's version, updated_at and lease are left alone: the registration has not changed,
+    // only its envelopes.
+    compareAndSet: `UPDATE ${t} AS i SET "credentials" = v."new", "settings" = v."newSettings"
+      FROM jsonb_to_recordset($1::jsonb)
+        AS v("id" uuid, "old" jsonb, "new" jsonb, "oldSettings" jsonb, "newSettings" jsonb)
+      WHERE i."id" = v."id" AND i."credentials" = v."old" AND i."settings" = v."oldSettings"
       RETURNING i."id"`,
     // The window's count is taken before the LIMIT: every row under the key, and the first ids.
     underKey: `SELECT "id", count(*) OVER ()::integer AS "total" FROM ${t}
-      WHERE "credentials"->>'$encrypted' IS NOT NULL AND "credentials"->>'kid' = ANY($1::text[])
+      WHERE ${sealedWith('"credentials"', 1)}
+        OR EXISTS (SELECT 1 FROM unnest("secret_settings") AS s("name")
+          WHERE ${sealedWith(`("settings"->s."name")`, 1)})
       ORDER BY "id"
       LIMIT $2`,
   };
@@ -62,12 +76,16 @@ interface PendingRow {
   id: string;
   tenant_id: string;
   credentials: unknown;
+  settings: Record<string, unknown>;
+  secret_settings: string[];
 }
 
 interface Rewrite {
   readonly id: string;
   readonly old: unknown;
   readonly new: unknown;
+  readonly oldSettings: unknown;
+  readonly newSettings: unknown;
 }
 
 /** Credential rotation over SQL; see the interface for what it promises. */
@@ -105,17 +123,9 @@ export class SqlCredentialsRotationRepository implements CredentialsRotationRepo
     const rewrites: Rewrite[] = [];
     const failures: RotationFailure[] = [];
     for (const row of rows) {
-      try {
-        const credentials = this.codec.decode(row.credentials, row.tenant_id, row.id);
-        rewrites.push({
-          id: row.id,
-          old: row.credentials,
-          new: this.codec.encode(credentials, row.tenant_id, row.id),
-        });
-      } catch (error) {
-        if (!(error instanceof CredentialsDecryptionError)) throw error;
-        failures.push({ id: row.id, tenantId: row.tenant_id, reason: error.message });
-      }
+      const rewrite = this.rewriteOf(row);
+      if ('reason' in rewrite) failures.push(rewrite);
+      else rewrites.push(rewrite);
     }
     const written = new Set(await this.compareAndSet(rewrites));
     return {
@@ -135,6 +145,39 @@ export class SqlCredentialsRotationRepository implements CredentialsRotationRepo
       limit,
     ]);
     return { count: rows[0]?.total ?? 0, ids: rows.map((row) => row.id) };
+  }
+
+  /**
+   * The row's credentials and secret settings re-sealed under the active key, or why they cannot
+   * be (the row is then left whole: a key is retired only once nothing of a row needs it).
+   */
+  private rewriteOf(row: PendingRow): Rewrite | RotationFailure {
+    const { id, tenant_id: tenantId } = row;
+    const reasons: string[] = [];
+    let credentials: Record<string, string> | undefined;
+    try {
+      credentials = this.codec.decode(row.credentials, tenantId, id);
+    } catch (error) {
+      if (!(error instanceof CredentialsDecryptionError)) throw error;
+      reasons.push(error.message);
+    }
+    const settings = this.codec.decodeSettings(row.settings, row.secret_settings, tenantId, id);
+    if (settings.unreadable !== undefined) reasons.push(settings.unreadable);
+    if (credentials === undefined || reasons.length > 0) {
+      return { id, tenantId, reason: reasons.join('; ') };
+    }
+    return {
+      id,
+      old: row.credentials,
+      new: this.codec.encode(credentials, tenantId, id),
+      oldSettings: row.settings,
+      newSettings: this.codec.encodeSettings(
+        settings.settings,
+        settings.secretSettings,
+        tenantId,
+        id,
+      ).stored,
+    };
   }
 
   /**
@@ -158,7 +201,9 @@ export class SqlCredentialsRotationRepository implements CredentialsRotationRepo
   private requireActiveKey(): string {
     const active = this.codec.keyring.activeKeyId;
     if (active === undefined) {
-      throw new Error('no encryption key is configured: there is no key to rotate credentials to');
+      throw new Error(
+        'no encryption key is configured: there is no key to rotate credentials and secret settings to',
+      );
     }
     return active;
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import {
   assessHealth,
@@ -9,9 +9,11 @@ import {
 } from '@stellaops/integrations-core';
 import type { Integration } from '@stellaops/integrations-core';
 import { CredentialsCodec } from '../credentials-codec';
-import { backendOf } from '../database';
+import type { KeyringOptions } from '../credentials-keyring';
+import { backendOf, Database } from '../database';
 import { tableNames } from '../sql/sql-identifiers';
 import { describeOnDatabases, useTestDatabase } from '../testing/describe-on-databases';
+import type { TestDatabase } from '../testing/test-databases';
 import type {
   IntegrationCursor,
   IntegrationListQuery,
@@ -79,6 +81,7 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
       provider: 'github-app',
       endpoint: 'https://api.github.com',
       settings: { appId: 42, installation: { id: 7 } },
+      secretSettings: [],
       credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
       status: 'pending',
       health: 'unknown',
@@ -771,5 +774,228 @@ describeOnDatabases('SqlIntegrationRepository', (target) => {
     } finally {
       await keyed.dispose();
     }
+  });
+  describe('secret settings', () => {
+    const RING: KeyringOptions = {
+      keys: [
+        { id: 'A', key: randomBytes(32) },
+        { id: 'B', key: randomBytes(32) },
+      ],
+      activeKeyId: 'B',
+    };
+    const SECRET = `whsec-${randomBytes(8).toString('hex')}`;
+    const views: Database[] = [];
+
+    afterEach(async () => {
+      await Promise.all(views.splice(0).map((view) => view.close()));
+    });
+
+    /** The test's schema through a keyring of its own. */
+    async function withKeyring(test: TestDatabase, keyring: KeyringOptions): Promise<Database> {
+      const view = await Database.open({
+        databaseUrl: test.url,
+        schema: test.schema,
+        poolSize: 2,
+        keyring,
+      });
+      views.push(view);
+      return view;
+    }
+
+    async function raw(
+      test: TestDatabase,
+      id: string,
+    ): Promise<{ settings: Record<string, unknown>; secret_settings: string[]; text: string }> {
+      const [row] = (await backendOf(test.db).dataSource.query(
+        `SELECT "settings", "secret_settings", "settings"::text AS "text"
+          FROM ${tableNames(test.schema).integrations} WHERE "id" = $1`,
+        [id],
+      )) as { settings: Record<string, unknown>; secret_settings: string[]; text: string }[];
+      if (row === undefined) throw new Error(`no row ${id}`);
+      return row;
+    }
+
+    async function overwriteSetting(test: TestDatabase, id: string, name: string, value: unknown) {
+      await backendOf(test.db).dataSource.query(
+        `UPDATE ${tableNames(test.schema).integrations}
+          SET "settings" = jsonb_set("settings", ARRAY[$2::text], $3::jsonb) WHERE "id" = $1`,
+        [id, name, JSON.stringify(value)],
+      );
+    }
+
+    function secretRecord(name: string, webhookSecret = SECRET): NewIntegrationRecord {
+      return record({
+        name,
+        settings: { project: 'web', webhookSecret },
+        // A name the plugin marks secret that this registration does not set is not listed.
+        secretSettings: ['webhookSecret', 'apiPassword'],
+      });
+    }
+
+    it('seals them in place under the active key, opens them on read, and re-seals on update', async () => {
+      const test = current();
+      const ring = await withKeyring(test, RING);
+      const inserted = await ring.integrations.insert(secretRecord('sealed'));
+      expect(inserted).toMatchObject({
+        settings: { project: 'web', webhookSecret: SECRET },
+        secretSettings: ['webhookSecret'],
+      });
+      expect(inserted).not.toHaveProperty('settingsUnreadable');
+
+      const stored = await raw(test, inserted.id);
+      expect(stored.text).not.toContain(SECRET);
+      expect(stored.settings).toEqual({
+        project: 'web',
+        webhookSecret: {
+          $encrypted: 'aes-256-gcm/v1',
+          kid: 'B',
+          iv: expect.any(String),
+          tag: expect.any(String),
+          data: expect.any(String),
+        },
+      });
+      expect(stored.secret_settings).toEqual(['webhookSecret']);
+      await expect(ring.integrations.findById(TENANT, inserted.id)).resolves.toEqual(inserted);
+      const page = await ring.integrations.list({ tenantId: TENANT, limit: 10 });
+      expect(page.items).toEqual([inserted]);
+
+      // A new value: sealed afresh; renaming leaves settings and their names alone.
+      const replaced = await ring.integrations.update(TENANT, inserted.id, {
+        settings: { project: 'api', webhookSecret: 'whsec-new' },
+        secretSettings: ['webhookSecret'],
+        updatedBy: 'bob',
+      });
+      expect(replaced.settings).toEqual({ project: 'api', webhookSecret: 'whsec-new' });
+      const restored = await raw(test, inserted.id);
+      expect(restored.text).not.toContain('whsec-new');
+      expect(restored.settings['webhookSecret']).toMatchObject({ kid: 'B' });
+      expect(restored.settings['webhookSecret']).not.toEqual(stored.settings['webhookSecret']);
+      const renamed = await ring.integrations.update(TENANT, inserted.id, {
+        name: 'renamed',
+        updatedBy: 'bob',
+      });
+      expect(renamed).toMatchObject({
+        settings: { project: 'api', webhookSecret: 'whsec-new' },
+        secretSettings: ['webhookSecret'],
+      });
+      expect((await raw(test, inserted.id)).settings).toEqual(restored.settings);
+
+      // Settings without it: nothing secret is left.
+      const removed = await ring.integrations.update(TENANT, inserted.id, {
+        settings: { project: 'api' },
+        secretSettings: ['webhookSecret'],
+        updatedBy: 'bob',
+      });
+      expect(removed).toMatchObject({ settings: { project: 'api' }, secretSettings: [] });
+      expect((await raw(test, inserted.id)).secret_settings).toEqual([]);
+    });
+
+    it('reads an envelope copied from another row or field as unreadable for that row alone; the listing answers', async () => {
+      const test = current();
+      const ring = await withKeyring(test, RING);
+      const [first, copied, crossed, last] = await Promise.all(
+        ['a-first', 'b-copied', 'c-crossed', 'd-last'].map((name) =>
+          ring.integrations.insert(secretRecord(name, `${SECRET}-${name}`)),
+        ),
+      );
+      const firstEnvelope = (await raw(test, first!.id)).settings['webhookSecret'];
+      await overwriteSetting(test, copied!.id, 'webhookSecret', firstEnvelope);
+      // The row's own credentials envelope, in the setting's place: bound to another field.
+      const [credentials] = (await backendOf(test.db).dataSource.query(
+        `SELECT "credentials" FROM ${tableNames(test.schema).integrations} WHERE "id" = $1`,
+        [crossed!.id],
+      )) as { credentials: unknown }[];
+      await overwriteSetting(test, crossed!.id, 'webhookSecret', credentials?.credentials);
+
+      const page = await ring.integrations.list({ tenantId: TENANT, limit: 10 });
+      expect(page.items.map((item) => item.name)).toEqual([
+        'a-first',
+        'b-copied',
+        'c-crossed',
+        'd-last',
+      ]);
+      const [a, b, c, d] = page.items;
+      expect(a).toEqual(first);
+      expect(d).toEqual(last);
+      for (const [item, id] of [
+        [b, copied!.id],
+        [c, crossed!.id],
+      ] as const) {
+        expect(item).toMatchObject({
+          settings: { project: 'web' },
+          secretSettings: ['webhookSecret'],
+          credentials: { privateKey: 'authref://env/GITHUB_APP_KEY' },
+          settingsUnreadable: `the sealed value "settings.webhookSecret" of integration ${id} failed authentication under key B: it was altered or belongs to another row or field`,
+        });
+        expect(item?.settings).not.toHaveProperty('webhookSecret');
+        expect(item).not.toHaveProperty('credentialsUnreadable');
+      }
+      // Nothing sealed reaches the read model: an envelope that does not open is left out.
+      expect(JSON.stringify(page.items)).not.toContain('$encrypted');
+      await expect(ring.integrations.findById(TENANT, copied!.id)).resolves.toEqual(b);
+
+      // Under a ring without the key: named, and the listing still answers.
+      const onlyA = await withKeyring(test, { keys: [RING.keys[0]!] });
+      const underA = await onlyA.integrations.findById(TENANT, first!.id);
+      expect(underA?.settingsUnreadable).toMatch(
+        /^the sealed value "settings.webhookSecret" of integration .* was encrypted with another key \("B"\), which is not in the keyring \(A\): add that key$/,
+      );
+
+      // Sent again, it is sealed for its own row and reads back.
+      const repaired = await ring.integrations.update(TENANT, copied!.id, {
+        settings: { project: 'web', webhookSecret: 'whsec-repaired' },
+        secretSettings: ['webhookSecret'],
+        updatedBy: 'bob',
+      });
+      expect(repaired.settings).toEqual({ project: 'web', webhookSecret: 'whsec-repaired' });
+      expect(repaired).not.toHaveProperty('settingsUnreadable');
+    });
+
+    it('stores them as they are without a key, still named secret, and a ring reads them so', async () => {
+      const test = current();
+      const inserted = await test.db.integrations.insert(secretRecord('plain'));
+      expect(inserted).toMatchObject({
+        settings: { project: 'web', webhookSecret: SECRET },
+        secretSettings: ['webhookSecret'],
+      });
+      const stored = await raw(test, inserted.id);
+      expect(stored.settings).toEqual({ project: 'web', webhookSecret: SECRET });
+      expect(stored.secret_settings).toEqual(['webhookSecret']);
+      const ring = await withKeyring(test, RING);
+      await expect(ring.integrations.findById(TENANT, inserted.id)).resolves.toEqual(inserted);
+    });
+
+    it('refuses a secret value shaped like a sealed one, with and without a key', async () => {
+      const test = current();
+      const ring = await withKeyring(test, RING);
+      for (const repository of [test.db.integrations, ring.integrations]) {
+        const refused = repository.insert(
+          record({
+            settings: { webhookSecret: { $encrypted: 'x' } },
+            secretSettings: ['webhookSecret'],
+          }),
+        );
+        await expect(refused).rejects.toBeInstanceOf(InputError);
+        await expect(refused).rejects.toMatchObject({
+          errors: [{ path: '/settings/webhookSecret', message: expect.stringMatching(/reserved/) }],
+        });
+      }
+      const inserted = await ring.integrations.insert(record({ name: 'ok' }));
+      await expect(
+        ring.integrations.update(TENANT, inserted.id, {
+          settings: { webhookSecret: { $encrypted: 'x' } },
+          secretSettings: ['webhookSecret'],
+          updatedBy: 'bob',
+        }),
+      ).rejects.toBeInstanceOf(InputError);
+      // Not a secret setting: data like any other.
+      await expect(
+        ring.integrations.update(TENANT, inserted.id, {
+          settings: { other: { $encrypted: 'x' } },
+          updatedBy: 'bob',
+        }),
+      ).resolves.toMatchObject({ settings: { other: { $encrypted: 'x' } }, secretSettings: [] });
+      await expect(test.db.integrations.count(TENANT)).resolves.toBe(1);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HealthStatus, Integration, IntegrationPatch } from '@stellaops/integrations-core';
+import type { HealthStatus, Integration } from '@stellaops/integrations-core';
 import {
   ConflictError,
   InputError,
@@ -17,6 +17,7 @@ import type {
   IntegrationHealthUpdate,
   IntegrationListQuery,
   IntegrationPage,
+  IntegrationRecordPatch,
   IntegrationRepository,
   NewIntegrationRecord,
   RecordedHealth,
@@ -72,8 +73,9 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
     // A new registration is due for its first check at once.
     insert: `INSERT INTO ${t} ("id", "tenant_id", "name", "type", "provider", "endpoint", "settings",
         "credentials", "status", "health_check_interval_seconds", "tags", "created_by", "updated_by",
-        "next_check_at")
-      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::text[], $12, $12, now())
+        "next_check_at", "secret_settings")
+      VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11::text[], $12, $12, now(),
+        $13::text[])
       RETURNING ${columns()}`,
     findById: `SELECT ${columns()} FROM ${t} WHERE ${live}`,
     findByIdForUpdate: `SELECT ${columns()} FROM ${t} WHERE ${live} FOR UPDATE`,
@@ -117,6 +119,7 @@ export function buildIntegrationStatements(tables: TableNames): IntegrationState
         "name" = COALESCE($3::text, "name"),
         "endpoint" = COALESCE($4::text, "endpoint"),
         "settings" = COALESCE($5::jsonb, "settings"),
+        "secret_settings" = CASE WHEN $5::jsonb IS NULL THEN "secret_settings" ELSE $12::text[] END,
         "credentials" = COALESCE($6::jsonb, "credentials"),
         "status" = COALESCE($7::text, "status"),
         "health_check_interval_seconds" = COALESCE($8::integer, "health_check_interval_seconds"),
@@ -190,6 +193,12 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         { path: '/id', message: 'must be a uuid' },
       ]);
     }
+    const settings = this.codec.encodeSettings(
+      record.settings,
+      record.secretSettings ?? [],
+      record.tenantId,
+      id,
+    );
     try {
       const [row] = await this.db.rows<IntegrationRow>(this.sql.insert, [
         id,
@@ -198,12 +207,13 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         record.type,
         record.provider,
         record.endpoint,
-        JSON.stringify(record.settings),
+        JSON.stringify(settings.stored),
         JSON.stringify(this.codec.encode(record.credentials, record.tenantId, id)),
         record.status ?? 'pending',
         record.healthCheckIntervalSeconds,
         normalizeTags(record.tags),
         record.createdBy,
+        settings.secretSettings,
       ]);
       return this.integrationOf(expectRow(row));
     } catch (error) {
@@ -262,10 +272,14 @@ export class SqlIntegrationRepository implements IntegrationRepository {
   async update(
     tenantId: string,
     id: string,
-    patch: IntegrationPatch & { readonly updatedBy: string },
+    patch: IntegrationRecordPatch,
     expectedVersion?: number,
   ): Promise<Integration> {
     if (!isUuid(id)) throw notFound(id);
+    const settings =
+      patch.settings === undefined
+        ? undefined
+        : this.codec.encodeSettings(patch.settings, patch.secretSettings ?? [], tenantId, id);
     let rows: IntegrationRow[];
     try {
       rows = await this.db.rows<IntegrationRow>(this.sql.update, [
@@ -273,7 +287,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         tenantId,
         patch.name ?? null,
         patch.endpoint ?? null,
-        patch.settings === undefined ? null : JSON.stringify(patch.settings),
+        settings === undefined ? null : JSON.stringify(settings.stored),
         patch.credentials === undefined
           ? null
           : JSON.stringify(this.codec.encode(patch.credentials, tenantId, id)),
@@ -282,6 +296,7 @@ export class SqlIntegrationRepository implements IntegrationRepository {
         patch.tags === undefined ? null : normalizeTags(patch.tags),
         patch.updatedBy,
         expectedVersion ?? null,
+        settings?.secretSettings ?? null,
       ]);
     } catch (error) {
       throw this.translateWriteError(error, patch.name ?? '', id);
