@@ -49,7 +49,7 @@ describeConnectorConformance(acmeCiPlugin, {
     {
       name: 'the secret store is down',
       failingSecrets: ['token'],
-      expect: { phase: 'config', isTransient: true },
+      expect: { phase: 'auth', isTransient: true },
     },
   ],
 });

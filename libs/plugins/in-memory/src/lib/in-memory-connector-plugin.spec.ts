@@ -34,7 +34,7 @@ describeConnectorConformance(createInMemoryPlugin(), {
     {
       name: 'the token cannot be resolved',
       failingSecrets: ['token'],
-      expect: { phase: 'config', isTransient: true },
+      expect: { phase: 'auth', isTransient: true },
     },
   ],
   successCases: [

@@ -294,7 +294,7 @@ describe('runConformanceChecks', () => {
         {
           name: 'the token store is down',
           failingSecrets: ['token'],
-          expect: { phase: 'config', isTransient: true },
+          expect: { phase: 'auth', isTransient: true },
         },
       ],
     });
@@ -750,10 +750,10 @@ describeConnectorConformance(new SamplePingPlugin(), {
   ...fast,
   failureCases: [
     {
-      name: 'the token has no reference',
+      name: 'the token store does not answer',
       secrets: {},
       failingSecrets: ['token'],
-      expect: { phase: 'config' },
+      expect: { phase: 'auth' },
     },
   ],
 });
