@@ -59,7 +59,13 @@ describe('InMemoryConnectorPlugin', () => {
       isTransient: false,
       durationMs: 0,
       checkedAt: '2026-01-01T00:00:00.000Z',
-      details: { operation: 'testConnection', attempt: 1, latencyMs: 0, tokenResolved: false },
+      details: {
+        operation: 'testConnection',
+        attempt: 1,
+        latencyMs: 0,
+        tokenResolved: false,
+        webhookSecretPresent: false,
+      },
     });
   });
 
@@ -208,6 +214,20 @@ describe('InMemoryConnectorPlugin', () => {
     );
   });
 
+  it('reports whether its secret setting is set, and never shows it', async () => {
+    const plugin = createInMemoryPlugin();
+    const config = anIntegrationConfig({ settings: { webhookSecret: 'whsec-very-secret' } });
+
+    const tested = await plugin.testConnection(config, never);
+    const checked = await plugin.checkHealth(config, never);
+
+    expect(tested).toMatchObject({ success: true, details: { webhookSecretPresent: true } });
+    expect(checked.details).toMatchObject({ webhookSecretPresent: true });
+    expect(JSON.stringify([tested, checked, config.host.logger.entries])).not.toContain(
+      'whsec-very-secret',
+    );
+  });
+
   it('does not ask for a token that is not configured', async () => {
     const plugin = createInMemoryPlugin();
     const config = anIntegrationConfig();
@@ -239,7 +259,12 @@ describe('InMemoryConnectorPlugin', () => {
     [{ latencyMs: 60_001 }, 'settings.latencyMs must be an integer from 0 to 60000'],
     [{ latencyMs: 1.5 }, 'settings.latencyMs must be an integer from 0 to 60000'],
     [{ failTimes: -1 }, 'settings.failTimes must be an integer of 0 or more'],
-    [{ colour: 'blue' }, 'unknown setting(s) colour: use health, latencyMs, failTimes'],
+    [
+      { colour: 'blue' },
+      'unknown setting(s) colour: use health, latencyMs, failTimes, webhookSecret',
+    ],
+    [{ webhookSecret: '' }, 'settings.webhookSecret must be a non-empty string'],
+    [{ webhookSecret: 42 }, 'settings.webhookSecret must be a non-empty string'],
   ])('reports settings %j as a configuration failure', async (settings, message) => {
     const result = await createInMemoryPlugin().testConnection(
       anIntegrationConfig({ settings }),
@@ -263,6 +288,19 @@ describe('InMemoryConnectorPlugin', () => {
     expect(validate({ latencyMs: 60_001 })).toBe(false);
     expect(validate({ failTimes: 0.5 })).toBe(false);
     expect(validate({ colour: 'blue' })).toBe(false);
+    expect(validate({ webhookSecret: 'whsec-1' })).toBe(true);
+    expect(validate({ webhookSecret: '' })).toBe(false);
+    expect(validate({ webhookSecret: 42 })).toBe(false);
+  });
+
+  it('marks webhookSecret, and nothing else, as a secret setting (writeOnly)', () => {
+    const properties = createInMemoryPlugin().manifest.settingsSchema.properties ?? {};
+
+    expect(
+      Object.entries(properties)
+        .filter(([, schema]) => schema['writeOnly'] === true)
+        .map(([name]) => name),
+    ).toEqual(['webhookSecret']);
   });
 
   it('registers as scm by default and as any type asked for', () => {

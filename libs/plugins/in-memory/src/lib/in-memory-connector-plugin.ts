@@ -144,7 +144,13 @@ export class InMemoryConnectorPlugin implements IntegrationConnectorPlugin {
       const key = registrationKey(config);
       const attempt = (this.callCounts.get(key) ?? 0) + 1;
       this.callCounts.set(key, attempt);
-      const details = { operation, attempt, latencyMs: settings.latencyMs, tokenResolved };
+      const details = {
+        operation,
+        attempt,
+        latencyMs: settings.latencyMs,
+        tokenResolved,
+        webhookSecretPresent: settings.webhookSecretPresent,
+      };
       config.host.logger.debug('in-memory: simulated call', {
         integrationId: config.integrationId,
         operation,

@@ -14,7 +14,17 @@ export interface InMemorySettings {
   readonly latencyMs: number;
   /** How many calls fail (transiently, in the connect phase) before `health` is reported. */
   readonly failTimes: number;
+  /**
+   * Whether the secret setting `webhookSecret` was given. It exists to exercise the host's
+   * secret settings (sealed at rest, never shown): its value is neither used nor kept.
+   */
+  readonly webhookSecretPresent: boolean;
 }
+
+/** The in-memory plugin's one secret setting (`writeOnly` in its schema). */
+export const IN_MEMORY_WEBHOOK_SECRET = 'webhookSecret';
+
+const SETTING_NAMES = ['health', 'latencyMs', 'failTimes', IN_MEMORY_WEBHOOK_SECRET];
 
 // No `$schema`: the document is valid draft-07 and 2020-12 alike, so any host validator takes it.
 export const IN_MEMORY_SETTINGS_SCHEMA: JsonSchema = {
@@ -39,6 +49,13 @@ export const IN_MEMORY_SETTINGS_SCHEMA: JsonSchema = {
       default: 0,
       description: 'How many calls fail, transiently, before `health` is reported.',
     },
+    [IN_MEMORY_WEBHOOK_SECRET]: {
+      type: 'string',
+      minLength: 1,
+      writeOnly: true,
+      description:
+        'Optional secret setting, encrypted at rest and never shown. Not used: a test or check reports only whether it is set (`webhookSecretPresent`).',
+    },
   },
   additionalProperties: false,
 };
@@ -48,12 +65,10 @@ export const IN_MEMORY_SETTINGS_SCHEMA: JsonSchema = {
  * again so that a direct caller gets a `config` failure rather than undefined behaviour.
  */
 export function parseInMemorySettings(raw: Readonly<Record<string, unknown>>): InMemorySettings {
-  const unknownKeys = Object.keys(raw).filter(
-    (key) => key !== 'health' && key !== 'latencyMs' && key !== 'failTimes',
-  );
+  const unknownKeys = Object.keys(raw).filter((key) => !SETTING_NAMES.includes(key));
   if (unknownKeys.length > 0) {
     throw configError(
-      `unknown setting(s) ${unknownKeys.join(', ')}: use health, latencyMs, failTimes`,
+      `unknown setting(s) ${unknownKeys.join(', ')}: use ${SETTING_NAMES.join(', ')}`,
     );
   }
   const health = raw['health'] ?? 'healthy';
@@ -70,7 +85,17 @@ export function parseInMemorySettings(raw: Readonly<Record<string, unknown>>): I
   if (!isIntegerIn(failTimes, 0, Number.MAX_SAFE_INTEGER)) {
     throw configError('settings.failTimes must be an integer of 0 or more');
   }
-  return { health: health as InMemoryHealth, latencyMs, failTimes };
+  const webhookSecret = raw[IN_MEMORY_WEBHOOK_SECRET];
+  if (webhookSecret !== undefined && (typeof webhookSecret !== 'string' || webhookSecret === '')) {
+    // Says what is wrong with it, never what it is.
+    throw configError(`settings.${IN_MEMORY_WEBHOOK_SECRET} must be a non-empty string`);
+  }
+  return {
+    health: health as InMemoryHealth,
+    latencyMs,
+    failTimes,
+    webhookSecretPresent: webhookSecret !== undefined,
+  };
 }
 
 function isIntegerIn(value: unknown, min: number, max: number): value is number {
