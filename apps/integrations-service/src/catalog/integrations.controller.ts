@@ -123,7 +123,7 @@ export class IntegrationsController {
   @ApiOperation({
     summary: 'Change some fields of an integration',
     description:
-      'Only the fields sent change; settings and credentials are replaced whole; null is refused on every field (400: leave a field out to keep it). A patch that changes nothing returns the integration unchanged: same version and ETag, no event.',
+      "Only the fields sent change; settings and credentials are replaced whole, except that a secret setting (`writeOnly` in the provider's settings schema) that settings leaves out keeps its stored value and one set to null inside settings is removed; null is refused on every field (400: leave a field out to keep it). A patch that changes nothing returns the integration unchanged: same version and ETag, no event.",
   })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag read; stale -> 412' })

@@ -69,7 +69,12 @@ describe('IntegrationsService', () => {
       integrations: { findById: jest.fn(async () => current) },
       transaction: jest.fn(async (fn: (unit: typeof uow) => Promise<unknown>) => fn(uow)),
     };
-    const validator = { validateChange: jest.fn(), validateRegistration: jest.fn() };
+    const validator = {
+      validateChange: jest.fn(),
+      validateRegistration: jest.fn(),
+      settingsChange: jest.fn(),
+      secretSettings: jest.fn(() => []),
+    };
     const service = new IntegrationsService(
       database as unknown as CatalogDatabase,
       validator as unknown as RegistrationValidator,
@@ -147,6 +152,53 @@ describe('IntegrationsService', () => {
     await service.delete(principal, current.id, { any: false, versions: [4, 5] });
     expect(database.integrations.findById).toHaveBeenCalled();
     expect(uow.integrations.softDelete).toHaveBeenCalledWith('tenant-a', current.id, 'alice', 5);
+  });
+
+  it("hands the repository the secret settings' names with new settings, keeping one left out; the event and audit name fields only", async () => {
+    const current = anIntegration({
+      version: 2,
+      settings: { health: 'healthy', webhookSecret: 'whsec-stored' },
+      secretSettings: ['webhookSecret'],
+    });
+    const { service, uow, validator } = setUp(current);
+    validator.settingsChange.mockImplementation(() => ({
+      settings: { health: 'degraded', webhookSecret: 'whsec-stored' },
+      secretSettings: ['webhookSecret'],
+    }));
+    await service.update(
+      principal,
+      current.id,
+      patch({ settings: { health: 'degraded' } }),
+      undefined,
+    );
+    expect(validator.settingsChange).toHaveBeenCalledWith(current, { health: 'degraded' });
+    const settings = { health: 'degraded', webhookSecret: 'whsec-stored' };
+    expect(validator.validateChange).toHaveBeenCalledWith(current, { settings });
+    expect(uow.integrations.update).toHaveBeenCalledWith(
+      'tenant-a',
+      current.id,
+      { settings, secretSettings: ['webhookSecret'], updatedBy: 'alice' },
+      undefined,
+    );
+    const written = JSON.stringify([uow.events.append.mock.calls, uow.audit.record.mock.calls]);
+    expect(written).toContain('"changedFields":["settings"]');
+    expect(written).not.toMatch(/whsec-stored|degraded/);
+  });
+
+  it('writes nothing when the settings a PATCH makes are the stored ones', async () => {
+    const current = anIntegration({
+      settings: { health: 'healthy', webhookSecret: 'whsec-stored' },
+      secretSettings: ['webhookSecret'],
+    });
+    const { service, database, validator } = setUp(current);
+    validator.settingsChange.mockImplementation(() => ({
+      settings: { health: 'healthy', webhookSecret: 'whsec-stored' },
+      secretSettings: ['webhookSecret'],
+    }));
+    await expect(
+      service.update(principal, current.id, patch({ settings: { health: 'healthy' } }), undefined),
+    ).resolves.toBe(current);
+    expect(database.transaction).not.toHaveBeenCalled();
   });
 
   it('maps a not-found from the repository to the catalog answer', async () => {

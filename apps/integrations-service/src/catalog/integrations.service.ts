@@ -62,7 +62,7 @@ export class IntegrationsService {
   ) {}
 
   async register(principal: Principal, dto: RegisterIntegrationDto): Promise<Integration> {
-    this.validator.validateRegistration(dto, principal.tenantId);
+    const plugin = this.validator.validateRegistration(dto, principal.tenantId);
     return this.database.transaction(async (uow) => {
       const integration = await uow.integrations.insert({
         tenantId: principal.tenantId,
@@ -71,6 +71,7 @@ export class IntegrationsService {
         provider: dto.provider,
         endpoint: dto.endpoint,
         settings: dto.settings,
+        secretSettings: this.validator.secretSettings(plugin),
         credentials: dto.credentials,
         healthCheckIntervalSeconds:
           dto.healthCheckIntervalSeconds ?? DEFAULT_HEALTH_CHECK_INTERVAL_SECONDS,
@@ -113,6 +114,8 @@ export class IntegrationsService {
   /**
    * Applies the fields of `dto` that differ from the stored registration. A patch that changes
    * nothing writes nothing (no new version, no event) and returns the registration as it is.
+   * `settings` replaces the settings, except that a secret setting it leaves out is kept and one
+   * it sets to `null` is removed (see `RegistrationValidator.settingsChange`).
    */
   async update(
     principal: Principal,
@@ -122,7 +125,13 @@ export class IntegrationsService {
   ): Promise<Integration> {
     const current = await this.get(principal, id);
     const version = expectedVersion(ifMatch, current);
-    const patch = changesOf(current, dto);
+    const settings =
+      dto.settings === undefined ? undefined : this.validator.settingsChange(current, dto.settings);
+    const patch = changesOf(
+      current,
+      settings === undefined ? dto : { ...dto, settings: { ...settings.settings } },
+    );
+    // Names only: an audit entry or event never carries a value.
     const changedFields = Object.keys(patch);
     if (changedFields.length === 0) return current;
     this.validator.validateChange(current, patch);
@@ -131,7 +140,13 @@ export class IntegrationsService {
         uow.integrations.update(
           principal.tenantId,
           id,
-          { ...patch, updatedBy: principal.subject },
+          {
+            ...patch,
+            ...(patch.settings === undefined || settings === undefined
+              ? {}
+              : { secretSettings: settings.secretSettings }),
+            updatedBy: principal.subject,
+          },
           version,
         ),
       );

@@ -293,3 +293,104 @@ describe('RegistrationValidator.validateChange', () => {
     ]);
   });
 });
+
+describe('RegistrationValidator secret settings', () => {
+  // A provider with a required secret setting and an optional one.
+  const gitlab = aPlugin('scm', 'gitlab', {
+    settingsSchema: {
+      type: 'object',
+      required: ['webhookToken'],
+      additionalProperties: false,
+      properties: {
+        group: { type: ['string', 'null'] },
+        webhookToken: { type: 'string', minLength: 8, writeOnly: true },
+        apiPassword: { type: 'string', writeOnly: true },
+      },
+    },
+  });
+  const secretive = validatorWith([gitlab, inMemory]);
+  const saved = anIntegration({
+    type: 'scm',
+    provider: 'gitlab',
+    settings: { group: 'web', webhookToken: 'stored-token', apiPassword: 'stored-password' },
+    secretSettings: ['apiPassword', 'webhookToken'],
+  });
+
+  it("names the settings a plugin's schema marks writeOnly", () => {
+    expect(secretive.secretSettings(gitlab)).toEqual(['apiPassword', 'webhookToken']);
+    expect(secretive.secretSettings(inMemory)).toEqual(['webhookSecret']);
+    expect(secretive.secretSettings(harbor)).toEqual(['webhookSecret']);
+    expect(validator.secretSettings(github)).toEqual([]);
+  });
+
+  it('keeps each secret setting a PATCH leaves out, with its stored value', () => {
+    expect(secretive.settingsChange(saved, { group: 'api' })).toEqual({
+      settings: { group: 'api', webhookToken: 'stored-token', apiPassword: 'stored-password' },
+      secretSettings: ['apiPassword', 'webhookToken'],
+    });
+  });
+
+  it('replaces one given a value, removes one given null, and keeps other nulls as values', () => {
+    const change = secretive.settingsChange(saved, {
+      group: null,
+      webhookToken: 'a-new-token',
+      apiPassword: null,
+    });
+    expect(change.settings).toEqual({ group: null, webhookToken: 'a-new-token' });
+    expect(() => secretive.validateChange(saved, change)).not.toThrow();
+  });
+
+  it('leaves it to the schema whether a removed secret setting may be absent', () => {
+    const change = secretive.settingsChange(saved, { webhookToken: null });
+    expect(change.settings).toEqual({ apiPassword: 'stored-password' });
+    expect(errorsOf(() => secretive.validateChange(saved, change))).toEqual([
+      { path: '/settings/webhookToken', message: 'is required' },
+    ]);
+  });
+
+  it('validates a kept value as the schema is now, without quoting it', () => {
+    const short = anIntegration({
+      ...saved,
+      settings: { webhookToken: 'short' },
+      secretSettings: ['webhookToken'],
+    });
+    const change = secretive.settingsChange(short, {});
+    expect(change.settings).toEqual({ webhookToken: 'short' });
+    const errors = errorsOf(() => secretive.validateChange(short, change));
+    expect(errors).toEqual([
+      { path: '/settings/webhookToken', message: 'must NOT have fewer than 8 characters' },
+    ]);
+    expect(JSON.stringify(errors)).not.toContain('short"');
+  });
+
+  it('refuses to keep a secret setting whose stored value cannot be decrypted', () => {
+    const unreadable = anIntegration({
+      ...saved,
+      settings: { group: 'web', apiPassword: 'stored-password' },
+      settingsUnreadable: 'the sealed value "settings.webhookToken" of integration x failed',
+    });
+    expect(errorsOf(() => secretive.settingsChange(unreadable, { group: 'api' }))).toEqual([
+      {
+        path: '/settings/webhookToken',
+        message:
+          'is a secret setting whose stored value cannot be decrypted with the configured keys, so it cannot be kept: send it again, or null to remove it',
+      },
+    ]);
+    // Sent again, or removed: nothing needs the stored value.
+    expect(
+      secretive.settingsChange(unreadable, { group: 'api', webhookToken: 'a-new-token' }).settings,
+    ).toEqual({ group: 'api', webhookToken: 'a-new-token', apiPassword: 'stored-password' });
+    expect(secretive.settingsChange(unreadable, { webhookToken: null }).settings).toEqual({
+      apiPassword: 'stored-password',
+    });
+  });
+
+  it('refuses a settings change of a provider that is no longer loaded', () => {
+    expect(errorsOf(() => validatorWith([]).settingsChange(saved, {}))).toEqual([
+      {
+        path: '/settings',
+        message: 'cannot be checked because provider gitlab is not loaded in this service',
+      },
+    ]);
+  });
+});

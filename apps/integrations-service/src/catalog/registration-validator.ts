@@ -3,6 +3,7 @@ import { pointerToken } from '@stellaops/integrations-contracts';
 import type { FieldError, Integration } from '@stellaops/integrations-core';
 import { AuthRef, InputError } from '@stellaops/integrations-core';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
+import { secretSettingNames } from '@stellaops/integrations-plugin-host';
 import { outboundSettingsErrors, pluginSettings } from '../plugins/outbound-settings';
 import { PluginRegistry } from '../plugins/plugin-registry';
 import { SecretsService } from '../secrets/secrets.service';
@@ -21,6 +22,14 @@ export interface RegistrationRequest {
 export interface ManifestGovernedChange {
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly credentials?: Readonly<Record<string, string>>;
+}
+
+/** The settings a PATCH stores, with the names of the secret ones to seal. */
+export interface SettingsChange {
+  /** The whole settings: the request's, with each secret setting it left out kept. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** The settings the provider's schema marks secret (`writeOnly`), sorted. */
+  readonly secretSettings: readonly string[];
 }
 
 // A key that looks like a slot name is safe to show back; anything else might be pasted text.
@@ -59,18 +68,58 @@ export class RegistrationValidator {
     return plugin;
   }
 
+  /**
+   * The settings `plugin`'s schema marks secret: its top-level properties with `writeOnly: true`,
+   * sorted. The repository seals them at rest, and responses leave them out.
+   */
+  secretSettings(plugin: IntegrationConnectorPlugin): readonly string[] {
+    return secretSettingNames(plugin.manifest.settingsSchema);
+  }
+
+  /**
+   * What a PATCH's `settings` makes of a saved registration's settings. The client cannot read a
+   * secret setting back to send it again, so one it leaves out keeps its stored value, and `null`
+   * for one removes it (the schema then says whether it may be absent); any other value replaces
+   * it. Other settings are as given, `null` included. The result is checked by `validateChange`.
+   * @throws InputError (400) when the provider is not loaded, or a secret setting left out is
+   * stored but cannot be decrypted (it cannot be kept: send it again, or null)
+   */
+  settingsChange(
+    current: Integration,
+    requested: Readonly<Record<string, unknown>>,
+  ): SettingsChange {
+    const plugin = this.loadedPluginOf(current, '/settings');
+    const secretSettings = this.secretSettings(plugin);
+    const given = Object.entries(requested).filter(
+      ([name, value]) => !(value === null && secretSettings.includes(name)),
+    );
+    const kept: [string, unknown][] = [];
+    const errors: FieldError[] = [];
+    for (const name of secretSettings) {
+      if (Object.hasOwn(requested, name)) continue;
+      if (Object.hasOwn(current.settings, name)) {
+        kept.push([name, current.settings[name]]);
+      } else if (current.secretSettings.includes(name)) {
+        errors.push({
+          path: `/settings/${pointerToken(name)}`,
+          message:
+            'is a secret setting whose stored value cannot be decrypted with the configured keys, so it cannot be kept: send it again, or null to remove it',
+        });
+      }
+    }
+    // fromEntries defines each name as an own property, whatever it is (`__proto__` too).
+    const settings = Object.fromEntries([...given, ...kept]);
+    if (errors.length > 0) throw invalidInput('the change is invalid', errors);
+    return { settings, secretSettings };
+  }
+
   /** Checks new settings or credentials of a saved registration against its provider. */
   validateChange(current: Integration, change: ManifestGovernedChange): void {
     if (change.settings === undefined && change.credentials === undefined) return;
-    const plugin = this.plugins.get(current.type, current.provider);
-    if (plugin === undefined) {
-      throw invalidInput('the change cannot be checked', [
-        {
-          path: change.settings === undefined ? '/credentials' : '/settings',
-          message: `cannot be checked because provider ${current.provider} is not loaded in this service`,
-        },
-      ]);
-    }
+    const plugin = this.loadedPluginOf(
+      current,
+      change.settings === undefined ? '/credentials' : '/settings',
+    );
     const errors = [
       ...(change.settings === undefined
         ? []
@@ -86,6 +135,18 @@ export class RegistrationValidator {
         : this.credentialErrors(plugin, change.credentials, current.tenantId)),
     ];
     if (errors.length > 0) throw invalidInput('the change is invalid', errors);
+  }
+
+  /** The plugin of a saved registration, or a 400 at `path`: what it governs cannot be checked. */
+  private loadedPluginOf(current: Integration, path: string): IntegrationConnectorPlugin {
+    const plugin = this.plugins.get(current.type, current.provider);
+    if (plugin !== undefined) return plugin;
+    throw invalidInput('the change cannot be checked', [
+      {
+        path,
+        message: `cannot be checked because provider ${current.provider} is not loaded in this service`,
+      },
+    ]);
   }
 
   private pluginFor(type: string, provider: string): IntegrationConnectorPlugin {

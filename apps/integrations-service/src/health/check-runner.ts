@@ -34,6 +34,12 @@ export const OFFLINE_MESSAGE =
 export const UNREADABLE_CREDENTIALS_MESSAGE =
   'the stored credentials of this integration cannot be decrypted with the configured keys (INTEGRATIONS_ENCRYPTION_KEYS or CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or register the credentials again (PATCH the integration with its credentials)';
 
+/** Why a check of a registration whose secret settings `names` cannot be decrypted fails. */
+export function unreadableSettingsMessage(names: readonly string[]): string {
+  const listed = names.map((name) => `settings.${name}`).join(', ');
+  return `the stored secret setting${names.length === 1 ? '' : 's'} ${listed} of this integration cannot be decrypted with the configured keys (INTEGRATIONS_ENCRYPTION_KEYS or CREDENTIALS_ENCRYPTION_KEY): restore the key ${names.length === 1 ? 'it was' : 'they were'} written with, or send ${names.length === 1 ? 'it' : 'them'} again (PATCH the integration's settings)`;
+}
+
 /** A check's time limit: the plugin's own (its manifest's `checkTimeoutMs`), or the default. */
 export function checkTimeoutOf(
   plugin: Pick<IntegrationConnectorPlugin, 'manifest'>,
@@ -45,6 +51,25 @@ export function checkTimeoutOf(
 /** What a check resolves credentials for: a connection test, or a health check. */
 export function purposeOf(operation: CheckOperation): SecretPurpose {
   return operation === 'testConnection' ? 'test' : 'health';
+}
+
+/**
+ * Why a saved registration cannot be handed to its plugin: stored credentials or secret settings
+ * that do not decrypt. `reason` is for the log (row, field, key id); `message` for the caller.
+ */
+function unreadableMessageOf(
+  integration: Integration,
+): { readonly reason: string; readonly message: string } | undefined {
+  if (integration.credentialsUnreadable !== undefined) {
+    return { reason: integration.credentialsUnreadable, message: UNREADABLE_CREDENTIALS_MESSAGE };
+  }
+  if (integration.settingsUnreadable !== undefined) {
+    const missing = integration.secretSettings.filter(
+      (name) => !Object.hasOwn(integration.settings, name),
+    );
+    return { reason: integration.settingsUnreadable, message: unreadableSettingsMessage(missing) };
+  }
+  return undefined;
 }
 
 /** What a saved registration gives the plugin: its fields and who asks. */
@@ -61,6 +86,7 @@ export function configInputOf(
     provider: integration.provider,
     endpoint: integration.endpoint,
     settings: { ...integration.settings },
+    secretSettings: integration.secretSettings,
     credentials: { ...integration.credentials },
     actor,
     purpose,
@@ -91,8 +117,9 @@ export class CheckRunner {
     actor: CheckActor,
     signal: AbortSignal,
   ): Promise<CheckResult> {
-    if (integration.credentialsUnreadable !== undefined) {
-      this.logger.warn(integration.credentialsUnreadable);
+    const unreadable = unreadableMessageOf(integration);
+    if (unreadable !== undefined) {
+      this.logger.warn(unreadable.reason);
       return Promise.resolve(
         this.measured(
           plugin,
@@ -100,7 +127,7 @@ export class CheckRunner {
           CheckRecorder.start().failed({
             phase: 'config',
             status: 'unknown',
-            message: UNREADABLE_CREDENTIALS_MESSAGE,
+            message: unreadable.message,
             isTransient: false,
           }),
         ),

@@ -50,6 +50,7 @@ describe('IntegrationChecksService', () => {
     testConnection: IntegrationConnectorPlugin['testConnection'],
     config: HealthConfig = healthConfig,
     manifest: { checkTimeoutMs?: number } = {},
+    saved = integration,
   ) {
     const plugin = {
       name: 'fake',
@@ -61,15 +62,15 @@ describe('IntegrationChecksService', () => {
     };
     const uow = {
       integrations: {
-        findById: jest.fn(async (_tenant: string, _id: string, _options?: object) => integration),
-        recordHealth: jest.fn(async () => ({ integration, previousHealth: 'unknown' })),
+        findById: jest.fn(async (_tenant: string, _id: string, _options?: object) => saved),
+        recordHealth: jest.fn(async () => ({ integration: saved, previousHealth: 'unknown' })),
       },
       healthHistory: { append: jest.fn(async () => undefined) },
       events: { append: jest.fn(async (_event: LifecycleEvent) => undefined) },
       audit: { record: jest.fn(async () => undefined) },
     };
     const database = {
-      integrations: { findById: jest.fn(async () => integration) },
+      integrations: { findById: jest.fn(async () => saved) },
       transaction: jest.fn(async (fn: (unit: typeof uow) => Promise<unknown>) => fn(uow)),
     };
     const configs = {
@@ -88,7 +89,10 @@ describe('IntegrationChecksService', () => {
       database as unknown as CatalogDatabase,
       { get: () => plugin } as unknown as PluginRegistry,
       runner,
-      { validateRegistration: () => plugin } as unknown as RegistrationValidator,
+      {
+        validateRegistration: () => plugin,
+        secretSettings: () => ['webhookSecret'],
+      } as unknown as RegistrationValidator,
       config,
     );
     return { service, database, uow, configs, runner, metrics, plugin };
@@ -227,8 +231,59 @@ describe('IntegrationChecksService', () => {
       new AbortController().signal,
     );
     expect(result).toEqual(healthy);
-    expect(configs.create).toHaveBeenCalledWith(expect.objectContaining({ integrationId: null }));
+    expect(configs.create).toHaveBeenCalledWith(
+      expect.objectContaining({ integrationId: null, secretSettings: ['webhookSecret'] }),
+    );
     expect(database.transaction).not.toHaveBeenCalled();
+  });
+
+  it('hands a saved registration its secret settings, named for redaction', async () => {
+    const withSecret = anIntegration({
+      ...integration,
+      settings: { webhookSecret: 'whsec-1' },
+      secretSettings: ['webhookSecret'],
+    });
+    const { service, configs } = setUp(async () => healthy, healthConfig, {}, withSecret);
+    await service.testSaved(principal, withSecret.id, new AbortController().signal);
+    expect(configs.create).toHaveBeenCalledWith(
+      expect.objectContaining({
+        settings: { webhookSecret: 'whsec-1' },
+        secretSettings: ['webhookSecret'],
+      }),
+    );
+  });
+
+  it('fails a registration whose secret settings cannot be decrypted in phase config, naming them, without calling the plugin', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const unreadable = anIntegration({
+      ...integration,
+      settings: { health: 'healthy' },
+      secretSettings: ['apiPassword', 'webhookSecret'],
+      settingsUnreadable: 'the sealed value "settings.webhookSecret" of integration x failed',
+    });
+    const testConnection = jest.fn(async () => healthy);
+    const { service, configs, uow } = setUp(testConnection, healthConfig, {}, unreadable);
+    for (const check of [service.testSaved, service.checkHealth]) {
+      const result = await check.call(
+        service,
+        principal,
+        unreadable.id,
+        new AbortController().signal,
+      );
+      expect(result).toMatchObject({
+        success: false,
+        status: 'unknown',
+        phase: 'config',
+        isTransient: false,
+        message:
+          "the stored secret settings settings.apiPassword, settings.webhookSecret of this integration cannot be decrypted with the configured keys (INTEGRATIONS_ENCRYPTION_KEYS or CREDENTIALS_ENCRYPTION_KEY): restore the key they were written with, or send them again (PATCH the integration's settings)",
+      });
+    }
+    expect(testConnection).not.toHaveBeenCalled();
+    expect(configs.create).not.toHaveBeenCalled();
+    expect(uow.healthHistory.append).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenCalledWith(unreadable.settingsUnreadable);
+    warn.mockRestore();
   });
 
   it("answers phase config with the host's calls when the outbound policy refused one", async () => {

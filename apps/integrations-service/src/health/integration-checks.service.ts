@@ -90,6 +90,7 @@ export class IntegrationChecksService {
         provider: draft.provider,
         endpoint: draft.endpoint,
         settings: draft.settings,
+        secretSettings: this.validator.secretSettings(plugin),
         credentials: draft.credentials,
         actor: actor.subject,
         purpose: 'test',

@@ -10,7 +10,7 @@ import { Database } from '@stellaops/integrations-persistence';
 import { ConfigModule } from '../config/config.module';
 import { loadServiceConfig } from '../config/service-config';
 import type { IntegrationConfigInput } from './integration-config-factory';
-import { IntegrationConfigFactory } from './integration-config-factory';
+import { IntegrationConfigFactory, secretSettingTexts } from './integration-config-factory';
 import { PluginRegistry } from './plugin-registry';
 import { PluginsModule } from './plugins.module';
 import { REDACTED } from './redact-secrets';
@@ -43,6 +43,7 @@ describe('IntegrationConfigFactory', () => {
     provider: 'in-memory',
     endpoint: 'memory://dev',
     settings: { health: 'healthy' },
+    secretSettings: [],
     credentials: { token: `authref://env/${ENV_NAME}` },
     actor: 'alice',
     purpose: 'test',
@@ -135,6 +136,34 @@ describe('IntegrationConfigFactory', () => {
     expect(Reflect.get(warn.mock.contexts[0] as object, 'context')).toBe('plugin:in-memory');
   });
 
+  it('hands the plugin its secret settings, and redacts their values from what it logs', () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const config = factory.create({
+      ...input,
+      settings: { health: 'healthy', webhookSecret: 'whsec-4711-xyz', note: 'whsec-4711-xyz?' },
+      secretSettings: ['webhookSecret'],
+    });
+    expect(config.settings).toEqual({
+      health: 'healthy',
+      webhookSecret: 'whsec-4711-xyz',
+      note: 'whsec-4711-xyz?',
+    });
+    expect(config.secrets.resolvedValues()).toEqual(
+      expect.arrayContaining(['whsec-4711-xyz', Buffer.from('whsec-4711-xyz').toString('base64')]),
+    );
+    config.host.logger.warn('signed with whsec-4711-xyz', {
+      echoed: Buffer.from('whsec-4711-xyz').toString('base64'),
+    });
+    expect(warn.mock.calls.map(([line]) => line)).toEqual([
+      {
+        message: `signed with ${REDACTED}`,
+        echoed: REDACTED,
+        integrationId: 'i-1',
+        provider: 'in-memory',
+      },
+    ]);
+  });
+
   it('is what the built-in plugin tests a connection with', async () => {
     const plugin = moduleRef.get(PluginRegistry).get('scm', 'in-memory');
     expect(plugin).toBeDefined();
@@ -202,6 +231,7 @@ describe('IntegrationConfigFactory outbound calls', () => {
     provider: 'in-memory',
     endpoint: 'http://127.0.0.1/',
     settings: {},
+    secretSettings: [],
     credentials: {},
     actor: 'alice',
     purpose: 'test',
@@ -246,5 +276,23 @@ describe('IntegrationConfigFactory outbound calls', () => {
     } finally {
       await close();
     }
+  });
+});
+
+describe('secretSettingTexts', () => {
+  it("collects the secret settings' texts, inside objects and arrays too, and nothing else", () => {
+    expect(
+      secretSettingTexts(
+        {
+          webhookSecret: 'whsec-1',
+          login: { user: 'robot', password: 'pw-2', pins: [1234, 'pin-3'] },
+          port: 8443,
+          empty: '',
+          project: 'not-secret',
+        },
+        ['webhookSecret', 'login', 'port', 'empty', 'absent'],
+      ).sort(),
+    ).toEqual(['pin-3', 'pw-2', 'robot', 'whsec-1']);
+    expect(secretSettingTexts({ project: 'web' }, [])).toEqual([]);
   });
 });

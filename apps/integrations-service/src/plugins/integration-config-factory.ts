@@ -18,6 +18,11 @@ export interface IntegrationConfigInput {
   readonly endpoint: string;
   /** As registered: the plugin's settings and the host's `outbound` key. */
   readonly settings: Record<string, unknown>;
+  /**
+   * The settings the plugin's schema marks secret: handed to the plugin like the others, and
+   * redacted from what it logs and returns like a resolved credential.
+   */
+  readonly secretSettings: readonly string[];
   /** Credential slot -> AuthRef URI. */
   readonly credentials: Record<string, string>;
   /** Who the secret resolutions are audited for. */
@@ -36,9 +41,36 @@ export type HostedIntegrationConfig = IntegrationConfig & {
 const CA_SLOT = 'settings.outbound.caRef';
 
 /**
+ * The texts of the secret settings a plugin is handed, to redact: each string value, and each
+ * string inside an object or array value. Other values (a number, a boolean) are left: redacting
+ * `42` wherever it appears would garble every line and hide nothing.
+ */
+export function secretSettingTexts(
+  settings: Readonly<Record<string, unknown>>,
+  secretSettings: readonly string[],
+): string[] {
+  const texts = new Set<string>();
+  const collect = (value: unknown, depth: number): void => {
+    if (typeof value === 'string') {
+      if (value !== '') texts.add(value);
+    } else if (typeof value === 'object' && value !== null && depth < MAX_SECRET_DEPTH) {
+      for (const item of Object.values(value)) collect(item, depth + 1);
+    }
+  };
+  for (const name of secretSettings) {
+    if (Object.hasOwn(settings, name)) collect(settings[name], 0);
+  }
+  return [...texts];
+}
+
+// Settings are validated JSON (at most ContractLimits.maxJsonDepth deep); this only bounds the walk.
+const MAX_SECRET_DEPTH = 32;
+
+/**
  * Builds what a plugin is handed for one registration and one operation: its settings, a
  * `secrets` accessor that resolves (and audits) at call time, and a host whose logger carries the
- * registration's fields and redacts every secret this accessor has resolved, and whose `fetch`
+ * registration's fields and redacts every secret this accessor has resolved (and the values of
+ * the secret settings), and whose `fetch`
  * and agents carry the registration's TLS and proxy choice and record each call's timing.
  */
 @Injectable()
@@ -59,7 +91,11 @@ export class IntegrationConfigFactory {
       actor: input.actor,
       purpose: input.purpose,
     };
-    const secrets = this.secrets.accessorFor(context, input.credentials);
+    const secrets = this.secrets.accessorFor(
+      context,
+      input.credentials,
+      secretSettingTexts(input.settings, input.secretSettings),
+    );
     const outbound = outboundSettingsOf(input.settings);
     const tls: { ca?: OutboundTlsOptions['ca']; insecureSkipVerify?: boolean } = {};
     if (outbound.ca !== undefined) tls.ca = outbound.ca;

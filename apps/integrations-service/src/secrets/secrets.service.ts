@@ -103,15 +103,21 @@ export class SecretsService implements OnModuleInit {
    * The `secrets` of one registration: `credentials` maps each slot to its AuthRef URI. `get`
    * rejects with a `SecretUnavailableError` for a slot without a reference, a malformed reference,
    * a store this service does not have, a reference the tenant may not use, a value the store
-   * cannot produce, or a value whose access cannot be audited (transient).
+   * cannot produce, or a value whose access cannot be audited (transient). `handedOut`: secret
+   * values the plugin is given some other way (its secret settings), which `resolvedValues`
+   * includes from the start so that they are redacted like the resolved ones.
    */
   accessorFor(
     context: SecretAccessContext,
     credentials: Readonly<Record<string, string>>,
+    handedOut: readonly string[] = [],
   ): ResolvingSecretAccessor {
     const references = new Map(Object.entries(credentials));
-    // Each value's encoded forms are worked out once, when it is first handed out.
-    const resolved = new Map<string, readonly string[]>();
+    // Each value's encoded forms are worked out once, when it is first handed out; secrets the
+    // plugin is handed otherwise (its secret settings) are redacted from the start.
+    const resolved = new Map<string, readonly string[]>(
+      handedOut.map((value) => [value, redactionForms(value)]),
+    );
     const slots = Object.freeze([...references.keys()].sort());
     return {
       slots,

@@ -44,7 +44,8 @@ export class RegisterIntegrationDto {
   endpoint!: string;
 
   @ApiProperty({
-    description: "Non-secret settings, validated against the provider's settings schema.",
+    description:
+      "Settings, validated against the provider's settings schema. A setting the schema marks `writeOnly` is a secret setting (a webhook secret, say): it is encrypted at rest, handed to the plugin as given, and never shown again (responses leave it out and name it in `secretSettings`). A secret kept in a secret store belongs in `credentials` instead, as an AuthRef.",
     type: 'object',
     additionalProperties: true,
     default: {},

@@ -20,8 +20,10 @@ export type UserSettableStatus = (typeof USER_SETTABLE_STATUSES)[number];
 /**
  * The body of `PATCH /api/v1/integrations/{id}`: every field optional, only the fields sent
  * change. `type` and `provider` are fixed at registration; any property not listed here is refused.
- * `settings` and `credentials` replace the stored objects as a whole. No field may be `null`: this
- * is not a JSON merge patch, so `null` would be ambiguous; each field's message says what to send.
+ * `settings` and `credentials` replace the stored objects as a whole, except for secret settings
+ * (which the client cannot read back): one that `settings` leaves out is kept, and `null` for one
+ * removes it. No field may be `null`: this is not a JSON merge patch, so `null` would be ambiguous;
+ * each field's message says what to send.
  */
 export class UpdateIntegrationDto {
   @ApiPropertyOptional({
@@ -40,7 +42,7 @@ export class UpdateIntegrationDto {
 
   @ApiPropertyOptional({
     description:
-      'Replaces the settings; validated against the provider settings schema. Not null: send {} for none.',
+      "Replaces the settings; validated against the provider settings schema. Secret settings (`writeOnly` in the schema, named in the registration's `secretSettings`) are the exception, since they cannot be read back: one left out keeps its stored value, `null` for one removes it (400 when the schema requires it), and a value replaces it; one whose stored value cannot be decrypted must be sent again or set to `null`. Not null: send {} for no settings but the secret ones.",
     type: 'object',
     additionalProperties: true,
   })

@@ -25,7 +25,11 @@ export interface IntegrationConfig {
   readonly type: IntegrationType;
   readonly provider: IntegrationProvider;
   readonly endpoint: string;
-  /** Non-secret settings, already validated against the plugin manifest's settings schema. */
+  /**
+   * The registration's settings, already validated against the plugin manifest's settings
+   * schema. Secret settings (`writeOnly` in the schema) are here with their plain value; the host
+   * redacts that value from the plugin's log lines and results, but never put it there.
+   */
   readonly settings: Readonly<Record<string, unknown>>;
   readonly secrets: SecretAccessor;
   /** The host services for this registration (its `fetch` carries the registration's TLS policy). */
