@@ -409,6 +409,167 @@ describe('catalog v1 over HTTP', () => {
     });
   });
 
+  describe('secret settings', () => {
+    const SECRET = `whsec-${randomUUID()}`;
+
+    async function stored(
+      id: string,
+    ): Promise<{ text: string; kid: string; credentialsKid: string }> {
+      const client = new Client({ connectionString: t.backend.env['DATABASE_URL'] });
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT settings::text AS text, settings->'webhookSecret'->>'kid' AS kid,
+              credentials->>'kid' AS "credentialsKid"
+            FROM "${t.backend.env['DATABASE_SCHEMA']}".integrations WHERE id = $1`,
+          [id],
+        );
+        return rows[0];
+      } finally {
+        await client.end();
+      }
+    }
+
+    async function webhookSecretPresent(id: string): Promise<unknown> {
+      const tested = await t.request('POST', `/api/v1/integrations/${id}/test`);
+      expect(tested.status).toBe(200);
+      expect(tested.body.success).toBe(true);
+      return tested.body.details.webhookSecretPresent;
+    }
+
+    it('are sealed at rest, never shown, handed to the plugin, kept by a PATCH that leaves them out', async () => {
+      const created = await t.request('POST', '/api/v1/integrations', {
+        body: draft({ settings: { health: 'healthy', webhookSecret: SECRET } }),
+      });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        settings: { health: 'healthy' },
+        secretSettings: ['webhookSecret'],
+        settingsReadable: true,
+      });
+      expect(created.body.settings).not.toHaveProperty('webhookSecret');
+      const id = created.body.id as string;
+      const path = `/api/v1/integrations/${id}`;
+      const got = await t.request('GET', path);
+      expect(got.body).toEqual(created.body);
+      const listed = await t.request('GET', `/api/v1/integrations?q=${created.body.name}`);
+      expect(listed.body.items).toEqual([created.body]);
+
+      // At rest: an envelope under the key the credentials are sealed with, not the value.
+      const atRest = await stored(id);
+      expect(atRest.text).not.toContain(SECRET);
+      expect(atRest.text).toContain('$encrypted');
+      expect(atRest.kid).toBe(atRest.credentialsKid);
+      expect(atRest.kid).toMatch(/^[0-9a-f]{16}$/);
+
+      // The plugin receives it (it says so, without the value).
+      await expect(webhookSecretPresent(id)).resolves.toBe(true);
+
+      // Left out of a PATCH: kept.
+      const kept = await t.request('PATCH', path, { body: { settings: { health: 'degraded' } } });
+      expect(kept.status).toBe(200);
+      expect(kept.body).toMatchObject({
+        settings: { health: 'degraded' },
+        secretSettings: ['webhookSecret'],
+        version: 2,
+      });
+      await expect(webhookSecretPresent(id)).resolves.toBe(true);
+      await expect(t.database.integrations.findById('acme', id)).resolves.toMatchObject({
+        settings: { health: 'degraded', webhookSecret: SECRET },
+      });
+      // Sending back what was read changes nothing.
+      const echoed = await t.request('PATCH', path, { body: { settings: kept.body.settings } });
+      expect(echoed.body.version).toBe(2);
+
+      // A new value replaces it, sealed afresh.
+      const replaced = await t.request('PATCH', path, {
+        body: { settings: { health: 'degraded', webhookSecret: `${SECRET}-2` } },
+      });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body).toMatchObject({ secretSettings: ['webhookSecret'], version: 3 });
+      expect(replaced.text).not.toContain(SECRET);
+      const resealed = await stored(id);
+      expect(resealed.text).not.toContain(SECRET);
+      expect(resealed.text).not.toBe(atRest.text);
+      await expect(t.database.integrations.findById('acme', id)).resolves.toMatchObject({
+        settings: { webhookSecret: `${SECRET}-2` },
+      });
+
+      // null removes it.
+      const removed = await t.request('PATCH', path, {
+        body: { settings: { health: 'degraded', webhookSecret: null } },
+      });
+      expect(removed.status).toBe(200);
+      expect(removed.body).toMatchObject({ settings: { health: 'degraded' }, secretSettings: [] });
+      await expect(webhookSecretPresent(id)).resolves.toBe(false);
+      expect((await stored(id)).text).not.toContain('$encrypted');
+
+      // Nothing else the service answered about it holds the value.
+      const events = await t.request('GET', '/api/v1/events?limit=500');
+      const audit = await t.request('GET', `${path}/audit`);
+      expect(audit.status).toBe(200);
+      const updates = audit.body.items.filter(
+        (entry: any) => entry.action === 'integration.update',
+      );
+      expect(updates.map((entry: any) => entry.details)).toEqual([
+        { changedFields: ['settings'] },
+        { changedFields: ['settings'] },
+        { changedFields: ['settings'] },
+      ]);
+      const health = await t.request('GET', `${path}/health`);
+      for (const answer of [got, listed, kept, replaced, removed, events, audit, health]) {
+        expect(answer.text).not.toContain(SECRET);
+      }
+    });
+
+    it('refuses a bad secret value with its path, never echoing it, and tests a draft with one', async () => {
+      const refused = await t.request('POST', '/api/v1/integrations', {
+        body: draft({ settings: { webhookSecret: 42 } }),
+      });
+      expectProblem(refused, 400);
+      expect(refused.body.errors).toEqual([
+        { path: '/settings/webhookSecret', message: 'must be string' },
+      ]);
+      const created = await t.request('POST', '/api/v1/integrations', {
+        body: draft({ settings: { webhookSecret: SECRET } }),
+      });
+      const patched = await t.request('PATCH', `/api/v1/integrations/${created.body.id}`, {
+        body: { settings: { webhookSecret: '' } },
+      });
+      expectProblem(patched, 400);
+      expect(patched.body.errors).toEqual([
+        { path: '/settings/webhookSecret', message: 'must NOT have fewer than 1 characters' },
+      ]);
+      const shaped = await t.request('PATCH', `/api/v1/integrations/${created.body.id}`, {
+        body: { settings: { webhookSecret: { $encrypted: 'x' } } },
+      });
+      expectProblem(shaped, 400);
+      expect(shaped.body.errors[0].path).toBe('/settings/webhookSecret');
+
+      const tested = await t.request('POST', '/api/v1/integrations/test', {
+        body: draft({ settings: { webhookSecret: SECRET } }),
+      });
+      expect(tested.body).toMatchObject({ success: true, details: { webhookSecretPresent: true } });
+      for (const answer of [refused, created, patched, shaped, tested]) {
+        expect(answer.text).not.toContain(SECRET);
+      }
+    });
+
+    it('are documented in the OpenAPI document and the provider catalog', async () => {
+      const doc = await t.request('GET', '/docs-json', { token: null });
+      const dto = doc.body.components.schemas.IntegrationDto;
+      expect(dto.required).toEqual(expect.arrayContaining(['secretSettings', 'settingsReadable']));
+      expect(dto.properties.secretSettings).toMatchObject({ type: 'array' });
+      expect(dto.properties.settings.description).toMatch(/never shown/);
+      const providers = await t.request('GET', '/api/v1/providers');
+      const inMemory = providers.body.items.find((p: any) => p.provider === 'in-memory');
+      expect(inMemory.settingsSchema.properties.webhookSecret).toMatchObject({
+        type: 'string',
+        writeOnly: true,
+      });
+    });
+  });
+
   describe('providers, events, docs', () => {
     it('lists the provider catalog with manifests', async () => {
       const result = await t.request('GET', '/api/v1/providers');
