@@ -12,8 +12,9 @@ import { createTestBackend } from '../testing/test-backend';
 import { until } from '../testing/until';
 
 /**
- * The canary: every credential resolves to one unique string, and every operation the service
- * offers is run — registering, listing, reading, updating, tests and health checks of a
+ * The canary: every credential resolves to one unique string, which is also the in-memory
+ * registration's secret setting (`webhookSecret`: the request bodies that register and test it
+ * are the only place it is sent), and every operation the service offers is run — registering, listing, reading, updating, tests and health checks of a
  * well-behaved plugin and of one that tries to leak its token every way a plugin can, drafts,
  * refusals and failures — with everything captured: the service's whole output at debug level,
  * every response (headers and body), the event feed (and the NATS stream when a broker is
@@ -108,9 +109,13 @@ describe('the canary credential appears nowhere', () => {
   it('through every operation, its responses, logs, events and tables', async () => {
     const credentials = { token: REFERENCE };
     // Drafts: a well-behaved plugin, and one that tries to leak.
-    expect(
-      (await call('POST', '/api/v1/integrations/test', inMemoryDraft({ credentials }))).status,
-    ).toBe(200);
+    const secretSettings = { webhookSecret: CANARY };
+    const draftTest = await call(
+      'POST',
+      '/api/v1/integrations/test',
+      inMemoryDraft({ credentials, settings: secretSettings }),
+    );
+    expect(draftTest.json).toMatchObject({ details: { webhookSecretPresent: true } });
     const leakyDraft = {
       name: 'canary-draft',
       type: 'ci',
@@ -143,9 +148,14 @@ describe('the canary credential appears nowhere', () => {
     const memory = await call(
       'POST',
       '/api/v1/integrations',
-      inMemoryDraft({ credentials, settings: { failTimes: 1 }, healthCheckIntervalSeconds: 10 }),
+      inMemoryDraft({
+        credentials,
+        settings: { failTimes: 1, ...secretSettings },
+        healthCheckIntervalSeconds: 10,
+      }),
     );
     expect(memory.status).toBe(201);
+    expect(memory.json).toMatchObject({ secretSettings: ['webhookSecret'] });
     const leaky = await call('POST', '/api/v1/integrations', {
       ...leakyDraft,
       name: 'canary-saved',
@@ -174,6 +184,9 @@ describe('the canary credential appears nowhere', () => {
     });
     captured.push({ what: `PATCH ${memoryId} -> ${patch.status}`, text: await patch.text() });
     expect(patch.status).toBe(200);
+    // The PATCH left the secret setting out: it is kept, and the plugin still gets it.
+    const retested = await call('POST', `/api/v1/integrations/${memoryId}/test`);
+    expect(retested.json).toMatchObject({ details: { webhookSecretPresent: true } });
     // The poller checks them too (due at once, then every 10 s).
     await until(
       async () => {
