@@ -19,8 +19,9 @@ function warn(line: string): void {
 }
 
 /**
- * `npm run rotate-keys`: re-encrypts every registration's credentials with the active key, while
- * the service runs (see the service README, "Encryption keys and rotation").
+ * `npm run rotate-keys`: re-encrypts every registration's credentials and secret settings with
+ * the active key, while the service runs (see the service README, "Encryption keys and
+ * rotation").
  */
 async function main(): Promise<number> {
   const options = parseRotateKeysArgs(process.argv.slice(2));
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     const active = database.credentialsRotation.activeKeyId;
     if (active !== undefined) {
       say(
-        `rotating credentials to key ${active} (keys: ${database.credentialsRotation.keyIds.join(', ')}), ${options.batchSize} rows a batch`,
+        `rotating credentials and secret settings to key ${active} (keys: ${database.credentialsRotation.keyIds.join(', ')}), ${options.batchSize} rows a batch`,
       );
     }
     const outcome = await rotateKeys(

@@ -204,7 +204,7 @@ export function rotationVerdict(
   if (outcome.failures.length > 0) {
     exitCode = 1;
     lines.push(
-      `${outcome.failures.length} row(s) could not be opened and were left as they are: ${outcome.failures.map((failure) => failure.id).join(', ')}; re-register their credentials (PATCH credentials), or add the key they name, and run rotate-keys again`,
+      `${outcome.failures.length} row(s) could not be opened and were left as they are: ${outcome.failures.map((failure) => failure.id).join(', ')}; re-register what each names (PATCH its credentials, or settings with the secret setting), or add the key they name, and run rotate-keys again`,
     );
   }
   const needed = outcome.stillNeeded;

@@ -15,7 +15,7 @@ export interface RotateKeysOptions {
 
 export const ROTATE_KEYS_USAGE = `Usage: npm run rotate-keys -- [--batch <rows>] [--rate <rows/s>] [--retire <keyId>]
 
-Re-encrypts every registration's credentials with the active key
+Re-encrypts every registration's credentials and secret settings with the active key
 (INTEGRATIONS_ENCRYPTION_ACTIVE_KEY), in batches, while the service runs. Interrupted, it
 resumes where it stopped when run again: what is left is the rows not yet under the active key.
 

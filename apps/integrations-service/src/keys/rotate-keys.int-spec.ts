@@ -93,10 +93,13 @@ describe('rotate-keys (the built command) while the service runs', () => {
   // The schema is a plain identifier the test backend made (e2e_<hex>).
   const table = () => `"${backend.env['DATABASE_SCHEMA'] ?? ''}"."integrations"`;
 
-  /** Rows whose stored credentials are not an envelope under key B. */
+  /** Rows whose stored credentials, or any secret setting, are not an envelope under key B. */
   async function notUnderB(): Promise<number> {
     const [row] = await sql<{ count: number }>(
-      `SELECT count(*)::integer AS "count" FROM ${table()} WHERE "credentials"->>'kid' IS DISTINCT FROM 'B'`,
+      `SELECT count(*)::integer AS "count" FROM ${table()}
+        WHERE "credentials"->>'kid' IS DISTINCT FROM 'B'
+          OR EXISTS (SELECT 1 FROM unnest("secret_settings") AS s("name")
+            WHERE "settings"->s."name"->>'kid' IS DISTINCT FROM 'B')`,
     );
     return row?.count ?? -1;
   }
@@ -118,11 +121,13 @@ describe('rotate-keys (the built command) while the service runs', () => {
 
   it('rotates 10,000 rows from key A to B under load, killed once and resumed: none lost, every PATCH kept, a tampered row named alone', async () => {
     // 9,000 rows under key A, 500 sealed by the single key of before (A, stamped with its
-    // fingerprint), 500 plain (written before any key existed).
+    // fingerprint), 500 plain (written before any key existed); every tenth of each carries a
+    // secret setting, sealed (or not) as its credentials are.
     const named = await open({ keyring: { keys: [{ id: 'A', key: KEY_A }] } });
     const legacy = await open({ encryptionKey: KEY_A.toString('base64') });
     const plain = await open({});
     const original = new Map<string, string>();
+    const originalSecrets = new Map<string, string>();
     const writers = [
       { db: named, count: ROWS - LEGACY_ROWS - PLAIN_ROWS },
       { db: legacy, count: LEGACY_ROWS },
@@ -135,25 +140,33 @@ describe('rotate-keys (the built command) while the service runs', () => {
         while (next < end) {
           const n = next++;
           const token = `authref://env/E2E_ROW_${n}`;
+          const secret = n % 10 === 0 ? `whsec-row-${n}` : undefined;
           const row = await db.integrations.insert({
             tenantId: TENANT,
             name: `reg-${String(n).padStart(5, '0')}`,
             type: 'scm',
             provider: 'in-memory',
             endpoint: 'https://scm.example.test',
-            settings: {},
+            settings: secret === undefined ? {} : { webhookSecret: secret },
+            secretSettings: ['webhookSecret'],
             credentials: { token },
             healthCheckIntervalSeconds: 300,
             tags: [],
             createdBy: 'seed',
           });
           original.set(row.id, token);
+          if (secret !== undefined) originalSecrets.set(row.id, secret);
         }
       };
       await Promise.all(Array.from({ length: 8 }, worker));
     }
     expect(original.size).toBe(ROWS);
+    expect(originalSecrets.size).toBe(ROWS / 10);
     await expect(notUnderB()).resolves.toBe(ROWS);
+    const [sealedSettings] = await sql<{ count: number }>(
+      `SELECT count(*)::integer AS "count" FROM ${table()} WHERE "settings"->'webhookSecret'->>'kid' IS NOT NULL`,
+    );
+    expect(sealedSettings?.count).toBe((ROWS - PLAIN_ROWS) / 10);
 
     // One row's ciphertext altered at rest.
     const [victim] = await sql<{ id: string; credentials: Record<string, string> }>(
@@ -213,7 +226,9 @@ describe('rotate-keys (the built command) while the service runs', () => {
       const leftAfterKill = await notUnderB();
       expect(leftAfterKill).toBeGreaterThan(1000);
       expect(leftAfterKill).toBeLessThan(ROWS - 1000);
-      expect(first.stdout()).toMatch(/^rotate-keys: rotating credentials to key B \(keys: A, B\)/);
+      expect(first.stdout()).toMatch(
+        /^rotate-keys: rotating credentials and secret settings to key B \(keys: A, B\)/,
+      );
 
       // Resumed: as fast as it goes, the load still running.
       const second = rotateKeys(['--batch', '500']);
@@ -271,6 +286,13 @@ describe('rotate-keys (the built command) while the service runs', () => {
       .filter((row) => row.id !== victim!.id)
       .filter((row) => row.credentials['token'] !== (patched.get(row.id) ?? original.get(row.id)));
     expect(wrong).toEqual([]);
+    // Every secret setting as written, opened under B; none unreadable.
+    expect(rows.filter((row) => row.settingsUnreadable !== undefined)).toEqual([]);
+    const secrets = rows.filter((row) => row.secretSettings.length > 0);
+    expect(secrets).toHaveLength(ROWS / 10);
+    expect(
+      secrets.filter((row) => row.settings['webhookSecret'] !== originalSecrets.get(row.id)),
+    ).toEqual([]);
 
     // The service on B alone still lists every page, the tampered row marked on its own.
     await app.close();
@@ -343,6 +365,69 @@ describe('rotate-keys (the built command) while the service runs', () => {
     const rotated = Number(/rotated (\d+) row\(s\)/.exec(run.stderr())?.[1]);
     expect(rotated % 10).toBe(0);
     await expect(notUnderB()).resolves.toBe(100 - rotated);
+  }, 60_000);
+
+  it('names a row whose secret setting does not open, keeps the retired key needed until it is sent again', async () => {
+    const underA = await open({ keyring: { keys: [{ id: 'A', key: KEY_A }] } });
+    const row = await underA.integrations.insert({
+      tenantId: TENANT,
+      name: 'retire-setting',
+      type: 'scm',
+      provider: 'in-memory',
+      endpoint: 'https://scm.example.test',
+      settings: { webhookSecret: 'whsec-under-a' },
+      secretSettings: ['webhookSecret'],
+      credentials: { token: 'authref://env/E2E_RETIRE' },
+      healthCheckIntervalSeconds: 300,
+      tags: [],
+      createdBy: 'seed',
+    });
+    const [stored] = await sql<{ settings: { webhookSecret: Record<string, string> } }>(
+      `SELECT "settings" FROM ${table()} WHERE "id" = $1`,
+      [row.id],
+    );
+    const envelope = stored!.settings.webhookSecret;
+    const data = Buffer.from(envelope['data'] ?? '', 'base64');
+    data[0] = (data[0] ?? 0) ^ 1;
+    await sql(`UPDATE ${table()} SET "settings" = $2::jsonb WHERE "id" = $1`, [
+      row.id,
+      JSON.stringify({ webhookSecret: { ...envelope, data: data.toString('base64') } }),
+    ]);
+
+    const refused = rotateKeys(['--retire', 'A']);
+    await expect(refused.exited).resolves.toMatchObject({ code: 1 });
+    expect(refused.stderr()).toContain(
+      `skipped integration ${row.id} (tenant ${TENANT}): the sealed value "settings.webhookSecret" of integration ${row.id} failed authentication under key A: it was altered or belongs to another row or field`,
+    );
+    expect(refused.stderr()).toContain(`key A is still needed by 1 row(s): ${row.id};`);
+    expect(refused.stdout() + refused.stderr()).not.toContain(envelope['data']);
+
+    // Sent again by a writer on the new ring: the setting is sealed under B, and the row's
+    // credentials, still under A, are what the next run rotates; then A can go.
+    const ring = await open({
+      keyring: {
+        keys: [
+          { id: 'A', key: KEY_A },
+          { id: 'B', key: KEY_B },
+        ],
+        activeKeyId: 'B',
+      },
+    });
+    await ring.integrations.update(TENANT, row.id, {
+      settings: { webhookSecret: 'whsec-again' },
+      secretSettings: ['webhookSecret'],
+      updatedBy: 'operator',
+    });
+    await expect(notUnderB()).resolves.toBe(1);
+    const retired = rotateKeys(['--retire', 'A']);
+    await expect(retired.exited).resolves.toMatchObject({ code: 0 });
+    expect(retired.stdout()).toContain('no row needs key A any more');
+    await expect(notUnderB()).resolves.toBe(0);
+    const onlyB = await open({ keyring: { keys: [{ id: 'B', key: KEY_B }] } });
+    await expect(onlyB.integrations.findById(TENANT, row.id)).resolves.toMatchObject({
+      settings: { webhookSecret: 'whsec-again' },
+      credentials: { token: 'authref://env/E2E_RETIRE' },
+    });
   }, 60_000);
 
   it('refuses to retire the active key, and says so before touching anything', async () => {
