@@ -385,8 +385,12 @@ describe('RegistrationValidator secret settings', () => {
     });
   });
 
-  it('refuses a settings change of a provider that is no longer loaded', () => {
-    expect(errorsOf(() => validatorWith([]).settingsChange(saved, {}))).toEqual([
+  it('keeps what the registration stored as secret while its provider is not loaded; a change is still refused', () => {
+    const unloaded = validatorWith([]);
+    const same = unloaded.settingsChange(saved, { group: 'web' });
+    expect(same).toEqual({ settings: saved.settings, secretSettings: saved.secretSettings });
+    const changed = unloaded.settingsChange(saved, { group: 'api' });
+    expect(errorsOf(() => unloaded.validateChange(saved, changed))).toEqual([
       {
         path: '/settings',
         message: 'cannot be checked because provider gitlab is not loaded in this service',

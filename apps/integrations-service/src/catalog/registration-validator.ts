@@ -80,16 +80,19 @@ export class RegistrationValidator {
    * What a PATCH's `settings` makes of a saved registration's settings. The client cannot read a
    * secret setting back to send it again, so one it leaves out keeps its stored value, and `null`
    * for one removes it (the schema then says whether it may be absent); any other value replaces
-   * it. Other settings are as given, `null` included. The result is checked by `validateChange`.
-   * @throws InputError (400) when the provider is not loaded, or a secret setting left out is
-   * stored but cannot be decrypted (it cannot be kept: send it again, or null)
+   * it. Other settings are as given, `null` included. The result is checked by `validateChange`
+   * (which refuses a change of settings when the provider is not loaded: until then the names
+   * stored with the registration stand in for its schema's).
+   * @throws InputError (400) when a secret setting left out is stored but cannot be decrypted
+   * (it cannot be kept: send it again, or null)
    */
   settingsChange(
     current: Integration,
     requested: Readonly<Record<string, unknown>>,
   ): SettingsChange {
-    const plugin = this.loadedPluginOf(current, '/settings');
-    const secretSettings = this.secretSettings(plugin);
+    const plugin = this.plugins.get(current.type, current.provider);
+    const secretSettings =
+      plugin === undefined ? current.secretSettings : this.secretSettings(plugin);
     const given = Object.entries(requested).filter(
       ([name, value]) => !(value === null && secretSettings.includes(name)),
     );
