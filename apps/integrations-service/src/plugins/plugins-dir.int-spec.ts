@@ -9,6 +9,7 @@ import {
   startBuiltService,
   killBuiltService,
 } from '../testing/built-service';
+import { installFixturePlugins } from '../testing/fixture-plugins';
 
 /**
  * The built service with an ESM-only and a CommonJS plugin installed in PLUGINS_DIR, as an
@@ -20,16 +21,6 @@ const fixtures = path.join(__dirname, 'fixtures', 'plugins-dir');
 
 function startService(env: Record<string, string>): Promise<Started> {
   return startBuiltService({ env: { LOG_LEVEL: 'info', ...env } });
-}
-
-function install(pluginsDir: string, fixture: string, name: string): void {
-  fs.cpSync(
-    path.join(fixtures, fixture),
-    path.join(pluginsDir, 'node_modules', ...name.split('/')),
-    {
-      recursive: true,
-    },
-  );
 }
 
 interface ProviderItem {
@@ -72,15 +63,10 @@ describe('plugins installed in PLUGINS_DIR (the built service)', () => {
     if (!fs.existsSync(mainJs)) {
       throw new Error(`${mainJs} is missing: build the service first (npm test does)`);
     }
-    install(pluginsDir, 'esm-plugin', '@acme/esm-plugin');
-    install(pluginsDir, 'cjs-plugin', '@acme/cjs-plugin');
-    fs.writeFileSync(
-      path.join(pluginsDir, 'package.json'),
-      JSON.stringify({
-        private: true,
-        dependencies: { '@acme/cjs-plugin': '^1.1.0', '@acme/esm-plugin': '^2.0.0' },
-      }),
-    );
+    installFixturePlugins(pluginsDir, [
+      { from: path.join(fixtures, 'esm-plugin'), name: '@acme/esm-plugin', range: '^2.0.0' },
+      { from: path.join(fixtures, 'cjs-plugin'), name: '@acme/cjs-plugin', range: '^1.1.0' },
+    ]);
     // INTEGRATIONS_PLUGINS is not set: the service loads what PLUGINS_DIR's package.json lists.
     service = await startService({ DATA_DIR: dataDir, PLUGINS_DIR: pluginsDir });
     const response = await call('GET', '/api/v1/providers');

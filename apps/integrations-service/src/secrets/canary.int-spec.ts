@@ -10,6 +10,7 @@ import { NatsProbe, testNatsUrl, uniqueEventStream } from '../testing/nats-test-
 import type { TestBackend } from '../testing/test-backend';
 import { createTestBackend } from '../testing/test-backend';
 import { until } from '../testing/until';
+import { installFixturePlugins } from '../testing/fixture-plugins';
 
 /**
  * The canary: every credential resolves to one unique string, which is also the in-memory
@@ -70,15 +71,13 @@ describe('the canary credential appears nowhere', () => {
     if (!fs.existsSync(BUILT_SERVICE_MAIN)) {
       throw new Error(`${BUILT_SERVICE_MAIN} is missing: build the service first (npm test does)`);
     }
-    fs.cpSync(
-      path.join(__dirname, 'fixtures', 'canary-plugin'),
-      path.join(pluginsDir, 'node_modules', '@acme', 'canary-plugin'),
-      { recursive: true },
-    );
-    fs.writeFileSync(
-      path.join(pluginsDir, 'package.json'),
-      JSON.stringify({ private: true, dependencies: { '@acme/canary-plugin': '^1.0.0' } }),
-    );
+    installFixturePlugins(pluginsDir, [
+      {
+        from: path.join(__dirname, 'fixtures', 'canary-plugin'),
+        name: '@acme/canary-plugin',
+        range: '^1.0.0',
+      },
+    ]);
     backend = await createTestBackend();
     service = await startBuiltService({
       env: {

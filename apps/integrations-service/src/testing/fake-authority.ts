@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SlowAnswers } from './slow-answers';
 
 /**
  * The platform Authority's secret-resolution endpoint on a loopback port, for specs: the contract
@@ -27,7 +28,7 @@ export class FakeAuthority {
   token: string;
   private readonly granted = new Map<string, string>();
   private readonly denied = new Set<string>();
-  private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly slow = new SlowAnswers();
 
   private readonly server: Server;
 
@@ -66,8 +67,7 @@ export class FakeAuthority {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pending) clearTimeout(timer);
-    this.pending.clear();
+    this.slow.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -89,7 +89,7 @@ export class FakeAuthority {
     };
     this.requests.push(seen);
     const [status, answer, headers] = this.answer(seen);
-    await this.wait(response);
+    await this.slow.wait(response, this.delayMs);
     if (response.destroyed) return;
     response.statusCode = status;
     response.setHeader('cache-control', 'no-store');
@@ -142,21 +142,5 @@ export class FakeAuthority {
       return [404, problem(404, 'Not Found', `no such secret for tenant ${tenant}`)];
     }
     return [200, { value }];
-  }
-
-  private wait(response: ServerResponse): Promise<void> {
-    if (this.delayMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(timer);
-        resolve();
-      }, this.delayMs);
-      this.pending.add(timer);
-      response.once('close', () => {
-        clearTimeout(timer);
-        this.pending.delete(timer);
-        resolve();
-      });
-    });
   }
 }

@@ -3,6 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { SlowAnswers } from './slow-answers';
 
 /**
  * A HashiCorp Vault on a loopback port, for specs: KV version 2 mounts with versions, soft
@@ -93,7 +94,7 @@ export class FakeVault {
   private readonly secrets = new Map<string, Version[]>();
   private readonly tokens = new Map<string, Token>();
   private readonly appRoles: FakeAppRoleOptions[] = [];
-  private readonly pending = new Set<NodeJS.Timeout>();
+  private readonly slow = new SlowAnswers();
   private readonly loggedIn: string[] = [];
 
   private readonly server: Server;
@@ -189,8 +190,7 @@ export class FakeVault {
   }
 
   async close(): Promise<void> {
-    for (const timer of this.pending) clearTimeout(timer);
-    this.pending.clear();
+    this.slow.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -254,7 +254,7 @@ export class FakeVault {
       tokenHeader,
       body,
     );
-    await this.wait(response);
+    await this.slow.wait(response, this.delayMs);
     if (response.destroyed) return;
     response.statusCode = status;
     response.setHeader('cache-control', 'no-store');
@@ -264,23 +264,6 @@ export class FakeVault {
     }
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify(answer));
-  }
-
-  private wait(response: ServerResponse): Promise<void> {
-    if (this.delayMs <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(timer);
-        resolve();
-      }, this.delayMs);
-      this.pending.add(timer);
-      // A client that gave up: answer nothing, and forget the timer.
-      response.once('close', () => {
-        clearTimeout(timer);
-        this.pending.delete(timer);
-        resolve();
-      });
-    });
   }
 
   private answer(

@@ -9,6 +9,7 @@ import {
   killBuiltService,
 } from '../../testing/built-service';
 import { inMemoryDraft } from '../../testing/in-memory-draft';
+import { installFixturePlugins } from '../../testing/fixture-plugins';
 
 /**
  * The built service as a log shipper sees it: LOG_FORMAT=json, LOG_LEVEL=debug, a plugin in
@@ -82,15 +83,13 @@ describe('logs of the built service (LOG_FORMAT=json)', () => {
     if (!fs.existsSync(BUILT_SERVICE_MAIN)) {
       throw new Error(`${BUILT_SERVICE_MAIN} is missing: build the service first (npm test does)`);
     }
-    fs.cpSync(
-      path.join(__dirname, 'fixtures', 'leaky-plugin'),
-      path.join(pluginsDir, 'node_modules', '@acme', 'leaky-plugin'),
-      { recursive: true },
-    );
-    fs.writeFileSync(
-      path.join(pluginsDir, 'package.json'),
-      JSON.stringify({ private: true, dependencies: { '@acme/leaky-plugin': '^1.0.0' } }),
-    );
+    installFixturePlugins(pluginsDir, [
+      {
+        from: path.join(__dirname, 'fixtures', 'leaky-plugin'),
+        name: '@acme/leaky-plugin',
+        range: '^1.0.0',
+      },
+    ]);
     service = await startBuiltService({
       env: {
         LOG_FORMAT: 'json',
