@@ -136,6 +136,8 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
       `DATABASE_QUERY_TIMEOUT_MS (${databaseTimeouts.queryMs}) must exceed DATABASE_STATEMENT_TIMEOUT_MS (${databaseTimeouts.statementMs}), so that a slow statement is cancelled by the server before the client gives up on it`,
     );
   }
+  // CHECK_TIMEOUT_MS is read once, by the health slice; the plugin host takes it from there.
+  const health = loadHealthConfig(env);
   return {
     host: nonEmpty(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 8080, 0, 65_535),
@@ -153,13 +155,13 @@ export function loadServiceConfig(env: Env = process.env): ServiceConfig {
     headersTimeoutMs,
     // The gateway in front of a replica may retry: keep idle sockets a little longer than it does.
     keepAliveTimeoutMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 65_000, 100, 3_600_000),
-    checkTimeoutMs: integer(env, 'CHECK_TIMEOUT_MS', 10_000, 100, 300_000),
+    checkTimeoutMs: health.checkTimeoutMs,
     secretsDir: secretsDir === undefined ? undefined : path.resolve(secretsDir),
     secretsEnvAllow: parseEnvAllowList(env['SECRETS_ENV_ALLOW']),
     secretsTenantStores: parseTenantStores(env['SECRETS_TENANT_STORES']),
     printToken: flag(env, 'PRINT_TOKEN', auth.mode === 'local'),
     outbound: loadOutboundConfig(env),
-    health: loadHealthConfig(env),
+    health,
     events: loadEventsConfig(env),
     metrics: loadMetricsConfig(env),
     logging: loadLoggingConfig(env),

@@ -43,6 +43,7 @@ class FakeSchedule {
   readonly released: { integrationId: string; leaseToken: string }[] = [];
   discard = new Set<string>();
   failClaims = 0;
+  lagReads = 0;
   private token = 0;
 
   constructor(public due: Integration[]) {}
@@ -93,7 +94,10 @@ class FakeSchedule {
       release: async (claims: readonly { integrationId: string; leaseToken: string }[]) => {
         this.released.push(...claims);
       },
-      lag: async () => ({ overdue: this.due.length, oldestOverdueSeconds: 0 }),
+      lag: async () => {
+        this.lagReads++;
+        return { overdue: this.due.length, oldestOverdueSeconds: 0 };
+      },
     };
     const events = {
       appendMany: async (batch: readonly LifecycleEvent[]) => {
@@ -302,6 +306,17 @@ describe('HealthPoller', () => {
     await p.onApplicationShutdown();
     expect(schedule.written.flat()).toEqual([]);
     expect(schedule.released).toHaveLength(5);
+  });
+
+  it('reads both lag gauges of a scrape from one lag()', async () => {
+    const schedule = new FakeSchedule(rows(3));
+    const { metrics } = poller(schedule, async () => result());
+    const gauges = (metrics.registerGauge as jest.Mock).mock.calls.map(
+      ([gauge]) => gauge as { read(): Promise<{ value: number }[]> },
+    );
+    const readings = await Promise.all(gauges.map((gauge) => gauge.read()));
+    expect(readings.map(([reading]) => reading?.value)).toEqual([0, 3]);
+    expect(schedule.lagReads).toBe(1);
   });
 
   it('registers the lag gauges and refuses a lease no longer than a check', () => {

@@ -3,7 +3,12 @@ import { hostname } from 'node:os';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CheckResult, LifecycleEvent } from '@stellaops/integrations-core';
-import type { ClaimedCheck, Database, PolledResult } from '@stellaops/integrations-persistence';
+import type {
+  ClaimedCheck,
+  Database,
+  PolledResult,
+  PollerLag,
+} from '@stellaops/integrations-persistence';
 import { Database as DatabaseToken } from '@stellaops/integrations-persistence';
 import type { IntegrationConnectorPlugin } from '@stellaops/integrations-plugin-abstractions';
 import { LifecycleEvents } from '../catalog/lifecycle-events';
@@ -24,11 +29,8 @@ const RETENTION_LEASE = 'health-history-retention';
 const RETENTION_EVERY_MS = 10 * 60_000;
 const RETENTION_BATCH = 5_000;
 const MAX_ERROR_BACKOFF_MS = 30_000;
-
-interface RunningCheck {
-  readonly claim: ClaimedCheck;
-  readonly key: string;
-}
+/** How long one lag() answer serves the gauges (the two of a scrape read it together). */
+const LAG_READING_SHARED_MS = 1_000;
 
 function pluginKey(type: string, provider: string): string {
   return `${type}/${provider}`;
@@ -64,7 +66,8 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   private readonly logger = new Logger('HealthPoller');
-  private readonly running = new Map<string, RunningCheck>();
+  /** The integrations whose checks are running in this replica. */
+  private readonly running = new Set<string>();
   /**
    * Claimed ahead, waiting for a slot: claiming again once a quarter of the slots are free (not
    * for every finished check, which would cost a statement per check) would otherwise leave
@@ -98,17 +101,25 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(Metrics) private readonly metrics: Metrics,
     @Inject(HEALTH_CONFIG) private readonly config: HealthConfig,
   ) {
+    // Both gauges come from one statement: a scrape reads them together, and shares one lag().
+    let lag: Promise<PollerLag> | undefined;
+    const readLag = (): Promise<PollerLag> => {
+      lag ??= this.database.polls.lag().finally(() => {
+        setTimeout(() => (lag = undefined), LAG_READING_SHARED_MS).unref();
+      });
+      return lag;
+    };
     metrics.registerGauge({
       name: 'integrations_poller_lag_seconds',
       description: 'How long the oldest overdue health check has been due (0 when none is).',
       unit: 's',
-      read: async () => [{ value: (await this.database.polls.lag()).oldestOverdueSeconds }],
+      read: async () => [{ value: (await readLag()).oldestOverdueSeconds }],
     });
     metrics.registerGauge({
       name: 'integrations_poller_overdue',
       description: 'Health checks that are due and not claimed by any replica.',
       unit: '{check}',
-      read: async () => [{ value: (await this.database.polls.lag()).overdue }],
+      read: async () => [{ value: (await readLag()).overdue }],
     });
   }
 
@@ -276,7 +287,7 @@ export class HealthPoller implements OnApplicationBootstrap, OnApplicationShutdo
   private start(claim: ClaimedCheck, key: string): void {
     const { integration } = claim;
     const plugin = this.plugins.get(integration.type, integration.provider);
-    this.running.set(integration.id, { claim, key });
+    this.running.add(integration.id);
     this.runningPerPlugin.set(key, (this.runningPerPlugin.get(key) ?? 0) + 1);
     const task = this.check(claim, plugin)
       .catch((error: unknown) => {
