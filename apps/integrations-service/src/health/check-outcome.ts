@@ -5,6 +5,7 @@ import type {
   Integration,
 } from '@stellaops/integrations-core';
 import { assessHealth, checkGapSeconds, nextCheckAtMs } from '@stellaops/integrations-core';
+import type { HealthCheckRecord } from '@stellaops/integrations-persistence';
 import type { HealthConfig } from './health.config';
 
 /** What a check leaves on its registration: the status model's verdict and the next due time. */
@@ -42,7 +43,7 @@ export function verdictAfterCheck(
 }
 
 /** The fields of a check's result that its history entry keeps. */
-export function historyFieldsOf(result: CheckResult) {
+export function historyFieldsOf(result: CheckResult): HealthCheckRecord {
   return {
     status: result.status,
     success: result.success,
@@ -52,5 +53,5 @@ export function historyFieldsOf(result: CheckResult) {
     durationMs: result.durationMs,
     checkedAt: result.checkedAt,
     details: result.details,
-  } as const;
+  };
 }

@@ -1,8 +1,7 @@
 import type { HealthStatus } from '@stellaops/integrations-core';
 
-export interface NewHealthHistoryEntry {
-  readonly tenantId: string;
-  readonly integrationId: string;
+/** What the history keeps of one check's result. */
+export interface HealthCheckRecord {
   readonly status: HealthStatus;
   readonly success: boolean;
   readonly phase: string | null;
@@ -12,6 +11,11 @@ export interface NewHealthHistoryEntry {
   /** UTC ISO-8601. */
   readonly checkedAt: string;
   readonly details: Readonly<Record<string, unknown>>;
+}
+
+export interface NewHealthHistoryEntry extends HealthCheckRecord {
+  readonly tenantId: string;
+  readonly integrationId: string;
 }
 
 export interface HealthHistoryEntry extends NewHealthHistoryEntry {

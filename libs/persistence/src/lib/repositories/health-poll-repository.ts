@@ -1,4 +1,5 @@
 import type { HealthStatus, Integration } from '@stellaops/integrations-core';
+import type { HealthCheckRecord } from './health-history-repository';
 
 /** A registration claimed by one poller replica for one check. */
 export interface ClaimedCheck {
@@ -43,17 +44,7 @@ export interface PolledResult {
   /** When it is due next, UTC ISO-8601. */
   readonly nextCheckAt: string;
   /** The check's own result, kept in the history. */
-  readonly result: {
-    readonly status: HealthStatus;
-    readonly success: boolean;
-    readonly phase: string | null;
-    readonly isTransient: boolean;
-    readonly message: string;
-    readonly durationMs: number;
-    /** UTC ISO-8601. */
-    readonly checkedAt: string;
-    readonly details: Readonly<Record<string, unknown>>;
-  };
+  readonly result: HealthCheckRecord;
 }
 
 export interface AcceptedPoll {
