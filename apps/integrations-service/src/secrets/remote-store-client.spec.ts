@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { RemoteStoreOptions } from './remote-store-client';
 import { MAX_ANSWER_BYTES, RemoteStoreClient } from './remote-store-client';
-import { SecretResolutionError } from './secret-resolution.error';
+import { resolutionFailure } from '../testing/resolution-failure';
 
 /**
  * A raw HTTP/1.1 server on loopback, answering each request on a connection with the next of
@@ -71,15 +71,6 @@ describe('RemoteStoreClient', () => {
     return created;
   }
 
-  async function failure(promise: Promise<unknown>): Promise<SecretResolutionError> {
-    const error: unknown = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(SecretResolutionError);
-    return error as SecretResolutionError;
-  }
-
   it('reads a JSON answer, and an answer that is not JSON as no body', async () => {
     const server = await rawServer((_, request) =>
       request === 1
@@ -127,7 +118,7 @@ describe('RemoteStoreClient', () => {
       const store = client(server.url);
       const post = { method: 'POST' as const, path: '/login', json: {} };
       await store.request(post, store.deadline());
-      const error = await failure(store.request(post, store.deadline()));
+      const error = await resolutionFailure(store.request(post, store.deadline()));
       expect(error.message).toBe(
         'cannot reach the Store (ECONNRESET): check STORE_URL and that the Store is up',
       );
@@ -143,7 +134,9 @@ describe('RemoteStoreClient', () => {
     const server = await rawServer(() => answer(200, big));
     try {
       const store = client(server.url);
-      const error = await failure(store.request({ method: 'GET', path: '/a' }, store.deadline()));
+      const error = await resolutionFailure(
+        store.request({ method: 'GET', path: '/a' }, store.deadline()),
+      );
       expect(error.message).toBe(
         `the Store's answer is larger than ${MAX_ANSWER_BYTES} bytes: is STORE_URL the right server?`,
       );
@@ -160,7 +153,9 @@ describe('RemoteStoreClient', () => {
     try {
       const store = client(server.url, { timeoutMs: 200 });
       const started = performance.now();
-      const error = await failure(store.request({ method: 'GET', path: '/a' }, store.deadline()));
+      const error = await resolutionFailure(
+        store.request({ method: 'GET', path: '/a' }, store.deadline()),
+      );
       expect(error.message).toBe('the Store did not answer within STORE_TIMEOUT_MS (200 ms)');
       expect(error.isTransient).toBe(true);
       expect(performance.now() - started).toBeLessThan(200 + 1_000);
@@ -172,13 +167,13 @@ describe('RemoteStoreClient', () => {
   it('shares a deadline between the waiters of shared work, each failing at its own', async () => {
     const store = client('http://127.0.0.1:9', { timeoutMs: 100 });
     const never = new Promise<string>(() => undefined);
-    const error = await failure(store.within(never, store.deadline()));
+    const error = await resolutionFailure(store.within(never, store.deadline()));
     expect(error.message).toBe('the Store did not answer within STORE_TIMEOUT_MS (100 ms)');
     const caller = new AbortController();
     caller.abort();
     expect(
       (
-        await failure(
+        await resolutionFailure(
           store.within(Promise.reject(new Error('late')), store.deadline(caller.signal)),
         )
       ).message,

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { AuthRef } from '@stellaops/integrations-core';
 import { FakeAuthority } from '../../testing/fake-authority';
 import type { SecretAccessContext } from '../secret-access-context';
-import { SecretResolutionError } from '../secret-resolution.error';
 import type { AuthorityConfig } from '../stores.config';
 import { AuthoritySecretResolver } from './authority-secret-resolver';
+import { resolutionFailure } from '../../testing/resolution-failure';
 
 const SERVICE_TOKEN = 'service-credential-value';
 const REF = 'authref://authority/github/app#privateKey';
@@ -71,14 +71,7 @@ describe('AuthoritySecretResolver against the Authority', () => {
   async function failure(
     promise: Promise<string>,
   ): Promise<{ message: string; isTransient: boolean }> {
-    const error: unknown = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(SecretResolutionError);
-    const { message, isTransient } = error as SecretResolutionError;
-    expect(message).not.toContain(VALUE);
-    expect(message).not.toContain(SERVICE_TOKEN);
+    const { message, isTransient } = await resolutionFailure(promise, [VALUE, SERVICE_TOKEN]);
     return { message, isTransient };
   }
 

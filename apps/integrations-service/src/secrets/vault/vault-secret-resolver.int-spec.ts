@@ -5,9 +5,9 @@ import { AuthRef } from '@stellaops/integrations-core';
 import { generate } from 'selfsigned';
 import { FakeVault } from '../../testing/fake-vault';
 import type { SecretAccessContext } from '../secret-access-context';
-import { SecretResolutionError } from '../secret-resolution.error';
 import type { VaultConfig } from '../stores.config';
 import { VaultSecretResolver } from './vault-secret-resolver';
+import { resolutionFailure } from '../../testing/resolution-failure';
 
 const TOKEN = 'hvs.operator-token';
 const ROLE = { roleId: 'integrations-role', secretId: 'integrations-secret-id' };
@@ -76,19 +76,6 @@ describe('VaultSecretResolver against a KV v2 Vault', () => {
 
   function appRole(config: Partial<VaultConfig> = {}, logger = silentLogger()) {
     return open({ auth: { method: 'approle', ...ROLE, mountPath: 'approle' }, ...config }, logger);
-  }
-
-  async function failure(
-    promise: Promise<string>,
-  ): Promise<{ message: string; isTransient: boolean }> {
-    const error: unknown = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(SecretResolutionError);
-    const { message, isTransient } = error as SecretResolutionError;
-    for (const value of [...VALUES, TOKEN, ROLE.secretId]) expect(message).not.toContain(value);
-    return { message, isTransient };
   }
 
   function resolve(
@@ -342,6 +329,17 @@ describe('VaultSecretResolver against a KV v2 Vault', () => {
       await expect(resolve(resolver, 'authref://vault/secret/ci/token')).resolves.toBe('org-value');
     });
   });
+
+  async function failure(
+    promise: Promise<string>,
+  ): Promise<{ message: string; isTransient: boolean }> {
+    const { message, isTransient } = await resolutionFailure(promise, [
+      ...VALUES,
+      TOKEN,
+      ROLE.secretId,
+    ]);
+    return { message, isTransient };
+  }
 
   it('sends the namespace on every request', async () => {
     vault.mount('secret', 'team-a');
